@@ -1,0 +1,176 @@
+"""CIMinG exceptions.
+
+Every error a client can cause is a :class:`CimingException` with an HTTP
+status and a stable machine-readable ``code``; the API turns it into
+``{"error": {"code", "title", "message"}}``. Anything else is a 500 whose
+details stay in the log.
+"""
+
+from http import client as http_client
+
+from ciming.common.i18n import _
+
+
+class CimingException(Exception):
+    """Base class: ``_msg_fmt`` is formatted with the keyword arguments."""
+
+    _msg_fmt = _('An unknown error occurred.')
+    code = 'internal_error'
+    status = http_client.INTERNAL_SERVER_ERROR
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            message = self._msg_fmt % kwargs
+        self.message = str(message)
+        super().__init__(self.message)
+
+
+class Invalid(CimingException):
+    _msg_fmt = _('Invalid input: %(reason)s')
+    code = 'invalid'
+    status = http_client.BAD_REQUEST
+
+
+class InvalidParameterValue(Invalid):
+    _msg_fmt = '%(err)s'
+    code = 'invalid_parameter'
+
+
+class MalformedBody(Invalid):
+    _msg_fmt = _('The request body is not valid JSON: %(reason)s')
+    code = 'malformed_body'
+
+
+class SchemaValidationFailed(Invalid):
+    _msg_fmt = _('Invalid request body: %(reason)s')
+    code = 'schema_validation_failed'
+
+
+class UnknownCloud(Invalid):
+    _msg_fmt = _('Cloud %(cloud)s does not exist.')
+    code = 'unknown_cloud'
+
+
+class CapabilityMissing(Invalid):
+    _msg_fmt = _('Cloud %(cloud)s cannot %(action)s images.')
+    code = 'capability_missing'
+
+
+class UnsupportedFormat(Invalid):
+    _msg_fmt = _('Cloud %(cloud)s does not accept disk format %(fmt)s.')
+    code = 'unsupported_format'
+
+
+class DataChecksumMismatch(Invalid):
+    _msg_fmt = _('The uploaded data does not match the declared '
+                 '%(header)s.')
+    code = 'checksum_mismatch'
+
+
+class NotAuthorized(CimingException):
+    _msg_fmt = _('Not authorized.')
+    code = 'forbidden'
+    status = http_client.FORBIDDEN
+
+
+class PolicyNotAuthorized(NotAuthorized):
+    _msg_fmt = _('Policy does not allow %(action)s to be performed.')
+
+
+class NotFound(CimingException):
+    _msg_fmt = _('Resource could not be found.')
+    code = 'not_found'
+    status = http_client.NOT_FOUND
+
+
+class CloudNotFound(NotFound):
+    _msg_fmt = _('Cloud %(cloud)s could not be found.')
+    code = 'cloud_not_found'
+
+
+class ImageNotFound(NotFound):
+    _msg_fmt = _('Image %(image)s could not be found.')
+    code = 'image_not_found'
+
+
+class LocationNotFound(NotFound):
+    _msg_fmt = _('Image %(image)s has no location in cloud %(cloud)s.')
+    code = 'location_not_found'
+
+
+class JobNotFound(NotFound):
+    _msg_fmt = _('Job %(job)s could not be found.')
+    code = 'job_not_found'
+
+
+class RemoteImageNotFound(NotFound):
+    _msg_fmt = _('Image %(remote_id)s does not exist in cloud %(cloud)s.')
+    code = 'remote_image_not_found'
+
+
+class Conflict(CimingException):
+    _msg_fmt = _('Conflict.')
+    code = 'conflict'
+    status = http_client.CONFLICT
+
+
+class DuplicateName(Conflict):
+    _msg_fmt = _('A %(resource)s named %(name)s already exists.')
+    code = 'duplicate_name'
+
+
+class InvalidState(Conflict):
+    _msg_fmt = _('%(resource)s %(id)s is %(state)s: %(reason)s')
+    code = 'invalid_state'
+
+
+class ImageBusy(Conflict):
+    _msg_fmt = _('Image %(image)s has a running job %(job)s.')
+    code = 'image_busy'
+
+
+class CloudInUse(Conflict):
+    _msg_fmt = _('Cloud %(cloud)s still holds locations of images.')
+    code = 'cloud_in_use'
+
+
+class ChecksumMismatch(Conflict):
+    _msg_fmt = _('The image in cloud %(cloud)s does not match: '
+                 '%(reason)s')
+    code = 'checksum_mismatch'
+
+
+class ImageTooLarge(CimingException):
+    _msg_fmt = _('The image is larger than the %(cap)d bytes allowed.')
+    code = 'image_too_large'
+    status = http_client.REQUEST_ENTITY_TOO_LARGE
+
+
+class ServiceUnavailable(CimingException):
+    _msg_fmt = _('%(service)s is unavailable, try again later.')
+    code = 'service_unavailable'
+    status = http_client.SERVICE_UNAVAILABLE
+
+
+# Conductor-side errors: they end up in a job's error text, not in HTTP.
+
+class DriverError(CimingException):
+    _msg_fmt = _('Cloud %(cloud)s failed: %(reason)s')
+    code = 'driver_error'
+
+
+class PathOutsideRoot(Invalid):
+    _msg_fmt = _('Path %(path)s leads outside the local cloud root.')
+    code = 'path_outside_root'
+
+
+class TransferFailed(CimingException):
+    _msg_fmt = _('Transfer failed: %(reason)s')
+    code = 'transfer_failed'
+
+
+class JobCancelled(CimingException):
+    _msg_fmt = _('Job %(job)s was cancelled.')
+    code = 'job_cancelled'
+    status = http_client.CONFLICT

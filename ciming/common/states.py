@@ -1,0 +1,42 @@
+"""The states of images, locations, jobs and job targets, in one place."""
+
+# Image: the record as a whole.
+IMAGE_QUEUED = 'queued'          # created, waiting for its data
+IMAGE_UPLOADING = 'uploading'    # data streaming into the staging area
+IMAGE_IMPORTING = 'importing'    # a job copies it to its targets
+IMAGE_ACTIVE = 'active'          # every requested target holds it
+IMAGE_PARTIAL = 'partial'        # some targets hold it, some failed
+IMAGE_ERROR = 'error'            # no target holds it
+
+# Location: the image in one cloud.
+LOC_PENDING = 'pending'
+LOC_COPYING = 'copying'
+LOC_ACTIVE = 'active'
+LOC_MISSING = 'missing'
+LOC_CHECKSUM_MISMATCH = 'checksum_mismatch'
+LOC_ERROR = 'error'
+LOCATION_STATES = (LOC_PENDING, LOC_COPYING, LOC_ACTIVE, LOC_MISSING,
+                   LOC_CHECKSUM_MISMATCH, LOC_ERROR)
+
+# Job.
+JOB_PENDING = 'pending'
+JOB_RUNNING = 'running'
+JOB_SUCCEEDED = 'succeeded'
+JOB_PARTIAL = 'partial'
+JOB_FAILED = 'failed'
+JOB_CANCELLING = 'cancelling'
+JOB_CANCELLED = 'cancelled'
+JOB_ACTIVE_STATES = (JOB_PENDING, JOB_RUNNING, JOB_CANCELLING)
+JOB_FINAL_STATES = (JOB_SUCCEEDED, JOB_PARTIAL, JOB_FAILED, JOB_CANCELLED)
+
+# Job target: one job's work in one cloud.
+TARGET_PENDING = 'pending'
+TARGET_COPYING = 'copying'
+TARGET_ACTIVE = 'active'
+TARGET_LINKED = 'linked'         # already there with the same hash
+TARGET_FAILED = 'failed'
+TARGET_CANCELLED = 'cancelled'
+
+# Job actions.
+ACTION_IMPORT_UPLOAD = 'import_upload'
+ACTION_SYNC = 'sync'

@@ -1,0 +1,32 @@
+"""[api] options: where the REST API listens and what it accepts."""
+
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('api', title='REST API options')
+
+opts = [
+    cfg.HostAddressOpt('host_ip', default='127.0.0.1',
+                       help='Address the API server listens on.'),
+    cfg.PortOpt('port', default=9779,
+                help='Port the API server listens on.'),
+    cfg.IntOpt('workers', default=16, min=1,
+               help='Threads of the built-in WSGI server, that is how many '
+                    'requests (uploads included) are served at once.'),
+    cfg.IntOpt('max_limit', default=1000, min=1,
+               help='Largest page a list call returns, whatever limit the '
+                    'client asks for.'),
+    cfg.IntOpt('image_size_cap', default=1099511627776, min=1,
+               help='Largest image, in bytes, that can be uploaded (1 TiB '
+                    'by default). Larger uploads are refused with 413.'),
+    cfg.IntOpt('upload_chunk_size', default=4 * 1024 * 1024, min=65536,
+               help='Bytes read from the client at a time while an upload '
+                    'streams into the staging area.'),
+    cfg.StrOpt('public_endpoint',
+               help='Base URL clients use to reach the API, for the links '
+                    'in responses when the API sits behind a proxy.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(opts, group=GROUP)

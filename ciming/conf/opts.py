@@ -1,0 +1,31 @@
+"""Options for oslo-config-generator and the configuration reference."""
+
+from oslo_log import log
+
+from ciming.conf import all_in_one
+from ciming.conf import api
+from ciming.conf import conductor
+from ciming.conf import database
+from ciming.conf import default
+from ciming.conf import local_driver
+from ciming.conf import staging
+from ciming.conf import transfer
+
+
+def list_opts():
+    return [
+        ('DEFAULT', default.opts),
+        ('all_in_one', all_in_one.opts),
+        ('api', api.opts),
+        ('conductor', conductor.opts),
+        ('database', database.list_opts()),
+        ('local_driver', local_driver.opts),
+        ('staging', staging.opts),
+        ('transfer', transfer.opts),
+    ]
+
+
+def update_opt_defaults():
+    log.set_defaults(default_log_levels=log.get_default_log_levels() + [
+        'stevedore=INFO', 'taskflow=WARNING', 'amqp=WARNING',
+        'oslo.messaging=INFO', 'oslo_messaging=INFO'])

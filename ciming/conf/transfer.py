@@ -1,0 +1,19 @@
+"""[transfer] options: how data moves between a source and its targets."""
+
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('transfer', title='Data transfer options')
+
+opts = [
+    cfg.IntOpt('chunk_size', default=4 * 1024 * 1024, min=4096,
+               help='Bytes read from a source at a time.'),
+    cfg.IntOpt('queue_depth', default=4, min=1,
+               help='Chunks queued per target before the reader waits. '
+                    'Memory stays below chunk_size x queue_depth x '
+                    '(targets + 2), whatever the image size.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(opts, group=GROUP)

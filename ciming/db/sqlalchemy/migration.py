@@ -1,0 +1,31 @@
+"""Database schema upgrades with alembic (``ciming-manage db sync``)."""
+
+import os
+
+import alembic
+from alembic import config as alembic_config
+from alembic import migration as alembic_migration
+from oslo_db.sqlalchemy import enginefacade
+
+_INI = os.path.join(os.path.dirname(__file__), 'alembic.ini')
+
+
+def _config():
+    return alembic_config.Config(_INI)
+
+
+def upgrade(revision='head'):
+    """Bring the schema up to ``revision``."""
+    engine = enginefacade.writer.get_engine()
+    with engine.begin() as connection:
+        config = _config()
+        config.attributes['connection'] = connection
+        alembic.command.upgrade(config, revision)
+
+
+def version():
+    """The schema revision the database is at, or None."""
+    engine = enginefacade.writer.get_engine()
+    with engine.connect() as connection:
+        return alembic_migration.MigrationContext.configure(
+            connection).get_current_revision()

@@ -1,0 +1,111 @@
+"""The interface every cloud driver implements.
+
+A driver speaks to one cloud record (a Glance region, an AWS account, a
+local directory). It knows nothing of the API, the database or jobs: the
+conductor's tasks call it with plain values and streams.
+"""
+
+import abc
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Capabilities:
+    """What a kind of cloud can do, checked by the API before any job."""
+
+    can_export: bool
+    can_import: bool
+    # None means any disk format.
+    disk_formats: tuple = None
+    # True when the remote image carries CIMinG's unified id as its id.
+    keeps_id: bool = False
+
+    def accepts(self, disk_format):
+        return self.disk_formats is None or disk_format in self.disk_formats
+
+
+@dataclasses.dataclass
+class RemoteImage:
+    """Normalized metadata of an image as one cloud reports it."""
+
+    remote_id: str
+    name: str = None
+    disk_format: str = None
+    container_format: str = None
+    size: int = None
+    checksum: str = None
+    os_hash_algo: str = None
+    os_hash_value: str = None
+    status: str = None
+    visibility: str = None
+    properties: dict = dataclasses.field(default_factory=dict)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+class CloudDriver(metaclass=abc.ABCMeta):
+    """One cloud, seen through one user's (or the service's) authority.
+
+    :param cloud: mapping with the cloud record's ``id``, ``name``,
+        ``region`` and ``options``.
+    :param credentials: in-memory credentials for this cloud, or None.
+    """
+
+    capabilities = Capabilities(can_export=False, can_import=False)
+
+    def __init__(self, cloud, credentials=None):
+        self.cloud = cloud
+        self.credentials = credentials
+
+    @property
+    def name(self):
+        return self.cloud['name']
+
+    @classmethod
+    def validate_options(cls, options):
+        """Check a cloud record's options; raise Invalid when wrong.
+
+        Called by the API before a cloud is stored, so it must not reach
+        the cloud itself.
+        """
+
+    @abc.abstractmethod
+    def validate(self):
+        """Reach the cloud and check the record and access work."""
+
+    @abc.abstractmethod
+    def list_images(self, filters=None):
+        """Images in the cloud, as :class:`RemoteImage` objects."""
+
+    @abc.abstractmethod
+    def get_image(self, remote_id):
+        """One image's :class:`RemoteImage`; RemoteImageNotFound if gone."""
+
+    def open_export(self, remote_id):
+        """A readable binary stream of the image data."""
+        raise NotImplementedError()
+
+    def prepare_import(self, image_id, meta):
+        """Create the remote record for image ``image_id``.
+
+        Idempotent: when a record made for the same image exists (a
+        resumed job), it is reused. Returns the remote id.
+        """
+        raise NotImplementedError()
+
+    def write_import(self, remote_id, chunks):
+        """Consume the iterable of byte chunks into the remote image."""
+        raise NotImplementedError()
+
+    def finalize_import(self, remote_id, expected):
+        """Make the image usable and verify it against ``expected``.
+
+        ``expected`` is a RemoteImage with size and hashes; raises
+        DriverError on a mismatch. Returns the final RemoteImage.
+        """
+        raise NotImplementedError()
+
+    @abc.abstractmethod
+    def delete(self, remote_id):
+        """Delete the remote image; no error if it is already gone."""

@@ -1,0 +1,168 @@
+"""A cloud that is a directory: the developer environment of the seeds.
+
+Each image is ``<remote_id>.img`` with a ``<remote_id>.json`` sidecar of
+its metadata; data is written to ``<remote_id>.img.part`` and renamed only
+once complete and verified, so a reader never sees half an image.
+"""
+
+import json
+import os
+import re
+
+from ciming.common import exception
+from ciming.conf import CONF
+from ciming.drivers import base
+
+_REMOTE_ID = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$')
+_DATA = '.img'
+_META = '.json'
+_PART = '.part'
+
+
+def _root():
+    return os.path.realpath(CONF.local_driver.root)
+
+
+def resolve_path(path):
+    """The absolute directory of a cloud whose option ``path`` is given.
+
+    Relative paths are taken from ``[local_driver] root``; whatever the
+    spelling (``..``, absolute paths, symlinks), the result must lie
+    inside that root.
+    """
+    root = _root()
+    if not isinstance(path, str) or not path or '\0' in path:
+        raise exception.InvalidParameterValue(
+            err='A local cloud needs a "path" option.')
+    full = os.path.realpath(os.path.join(root, path))
+    if full == root or os.path.commonpath([root, full]) != root:
+        raise exception.PathOutsideRoot(path=path)
+    return full
+
+
+class LocalDriver(base.CloudDriver):
+    """Images as files in a directory under ``[local_driver] root``."""
+
+    capabilities = base.Capabilities(can_export=True, can_import=True,
+                                     keeps_id=True)
+
+    @classmethod
+    def validate_options(cls, options):
+        unknown = set(options) - {'path'}
+        if unknown:
+            raise exception.InvalidParameterValue(
+                err='Unknown options for a local cloud: %s.'
+                    % ', '.join(sorted(unknown)))
+        resolve_path(options.get('path'))
+
+    @property
+    def directory(self):
+        return resolve_path(self.cloud['options'].get('path'))
+
+    def _file(self, remote_id, suffix):
+        if not isinstance(remote_id, str) or not _REMOTE_ID.match(remote_id):
+            raise exception.PathOutsideRoot(path=remote_id)
+        return os.path.join(self.directory, remote_id + suffix)
+
+    def _error(self, reason):
+        return exception.DriverError(cloud=self.name, reason=reason)
+
+    def validate(self):
+        directory = self.directory
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError as exc:
+            raise self._error(exc.strerror or str(exc))
+        if not os.access(directory, os.R_OK | os.W_OK | os.X_OK):
+            raise self._error('%s is not writable' % directory)
+
+    def list_images(self, filters=None):
+        filters = filters or {}
+        try:
+            names = sorted(os.listdir(self.directory))
+        except FileNotFoundError:
+            return []
+        images = []
+        for name in names:
+            if name.endswith(_DATA):
+                image = self.get_image(name[:-len(_DATA)])
+                if all(getattr(image, k, None) == v
+                       for k, v in filters.items()):
+                    images.append(image)
+        return images
+
+    def get_image(self, remote_id):
+        data = self._file(remote_id, _DATA)
+        try:
+            size = os.path.getsize(data)
+        except OSError:
+            raise exception.RemoteImageNotFound(remote_id=remote_id,
+                                                cloud=self.name)
+        meta = {}
+        try:
+            with open(self._file(remote_id, _META)) as sidecar:
+                meta = json.load(sidecar)
+        except (OSError, ValueError):
+            pass  # a file put there by hand: only its size is known
+        known = {k: meta.get(k) for k in (
+            'name', 'disk_format', 'container_format', 'checksum',
+            'os_hash_algo', 'os_hash_value')}
+        return base.RemoteImage(remote_id=remote_id, size=size,
+                                status='active', visibility='private',
+                                properties=meta.get('properties', {}),
+                                **known)
+
+    def open_export(self, remote_id):
+        self.get_image(remote_id)
+        return open(self._file(remote_id, _DATA), 'rb')
+
+    def prepare_import(self, image_id, meta):
+        remote_id = image_id
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            # Truncating makes a resumed job start the upload afresh.
+            with open(self._file(remote_id, _DATA + _PART), 'wb'):
+                pass
+        except OSError as exc:
+            raise self._error(exc.strerror or str(exc))
+        return remote_id
+
+    def write_import(self, remote_id, chunks):
+        try:
+            with open(self._file(remote_id, _DATA + _PART), 'wb') as out:
+                for chunk in chunks:
+                    out.write(chunk)
+        except OSError as exc:
+            raise self._error(exc.strerror or str(exc))
+
+    def finalize_import(self, remote_id, expected):
+        part = self._file(remote_id, _DATA + _PART)
+        try:
+            size = os.path.getsize(part)
+        except OSError as exc:
+            raise self._error(exc.strerror or str(exc))
+        if expected.size is not None and size != expected.size:
+            raise self._error('wrote %d bytes, expected %d'
+                              % (size, expected.size))
+        meta = {k: getattr(expected, k) for k in (
+            'name', 'disk_format', 'container_format', 'checksum',
+            'os_hash_algo', 'os_hash_value', 'properties')}
+        meta['size'] = size
+        sidecar = self._file(remote_id, _META)
+        try:
+            with open(sidecar + _PART, 'w') as out:
+                json.dump(meta, out, indent=2, sort_keys=True)
+            os.replace(sidecar + _PART, sidecar)
+            os.replace(part, self._file(remote_id, _DATA))
+        except OSError as exc:
+            raise self._error(exc.strerror or str(exc))
+        return self.get_image(remote_id)
+
+    def delete(self, remote_id):
+        for suffix in (_DATA, _DATA + _PART, _META, _META + _PART):
+            try:
+                os.unlink(self._file(remote_id, suffix))
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise self._error(exc.strerror or str(exc))
