@@ -174,3 +174,49 @@ class JobCancelled(CimingException):
     _msg_fmt = _('Job %(job)s was cancelled.')
     code = 'job_cancelled'
     status = http_client.CONFLICT
+
+
+# API-side errors added with the REST API.
+
+class NothingToSync(Conflict):
+    _msg_fmt = _('Image %(image)s is already active in every requested '
+                 'cloud.')
+    code = 'nothing_to_sync'
+
+
+class NoSyncSource(Conflict):
+    _msg_fmt = _('Image %(image)s has no staged data and no active copy '
+                 'in a cloud that can export it.')
+    code = 'no_source'
+
+
+class InvalidAPIVersion(Invalid):
+    _msg_fmt = _('Invalid OpenStack-API-Version header: %(reason)s')
+    code = 'invalid_version'
+
+
+class APIVersionNotSupported(CimingException):
+    _msg_fmt = _('API version %(version)s is not supported; versions '
+                 '%(min)s to %(max)s are.')
+    code = 'version_not_supported'
+    status = http_client.NOT_ACCEPTABLE
+
+
+class LengthRequired(CimingException):
+    _msg_fmt = _('An upload needs a Content-Length header or a chunked '
+                 'body.')
+    code = 'length_required'
+    status = http_client.LENGTH_REQUIRED
+
+
+class UnsupportedMediaType(CimingException):
+    _msg_fmt = _('Content type %(content_type)s is not accepted here; '
+                 'use %(expected)s.')
+    code = 'unsupported_media_type'
+    status = http_client.UNSUPPORTED_MEDIA_TYPE
+
+
+class IncompleteBody(Invalid):
+    _msg_fmt = _('The body ended after %(received)d of the %(expected)d '
+                 'bytes announced.')
+    code = 'incomplete_body'

@@ -39,16 +39,16 @@ def read_chunks(fileobj, chunk_size, limit=None):
 class _Consumer:
     """One consumer thread, fed through its own bounded queue."""
 
-    def __init__(self, name, consume, depth):
+    def __init__(self, name, consume, depth, essential):
         self.name = name
+        self.essential = essential
         self.bytes = 0
         self.error = None
         self.reached_end = False
         self._consume = consume
         self._queue = queue.Queue(maxsize=depth)
-        self._thread = threading.Thread(target=self._run,
-                                         name='fanout-%s' % name,
-                                         daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name='fanout-%s' % name, daemon=True)
 
     def start(self):
         self._thread.start()
@@ -97,7 +97,8 @@ class FanOut:
 
     Each consumer is a callable taking an iterator of chunks; it runs in a
     thread of its own. A consumer that fails is dropped and the others go
-    on; ``run`` returns ``{name: exception or None}``.
+    on; reading stops early once no essential consumer is left (hashers
+    are not essential). ``run`` returns ``{name: exception or None}``.
     """
 
     def __init__(self, queue_depth, progress=None):
@@ -105,8 +106,9 @@ class FanOut:
         self._progress = progress
         self._consumers = {}
 
-    def add(self, name, consume):
-        self._consumers[name] = _Consumer(name, consume, self.queue_depth)
+    def add(self, name, consume, essential=True):
+        self._consumers[name] = _Consumer(name, consume, self.queue_depth,
+                                          essential)
 
     def bytes_consumed(self):
         return {name: c.bytes for name, c in self._consumers.items()}
@@ -123,7 +125,7 @@ class FanOut:
                 total += len(chunk)
                 if self._progress is not None:
                     self._progress(total, self)
-                if not live:
+                if not any(c.essential for c in live):
                     break
         except BaseException:
             for consumer in consumers:
@@ -146,8 +148,9 @@ class Digests:
         self.size = 0
 
     def attach(self, fanout):
-        fanout.add('md5', self._feed(self._md5, count=True))
-        fanout.add(HASH_ALGO, self._feed(self._sha))
+        fanout.add('md5', self._feed(self._md5, count=True),
+                   essential=False)
+        fanout.add(HASH_ALGO, self._feed(self._sha), essential=False)
 
     def _feed(self, hasher, count=False):
         def consume(chunks):

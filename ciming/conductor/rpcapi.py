@@ -15,11 +15,6 @@ TOPIC = 'ciming-conductor'
 RPC_API_VERSION = '1.0'
 
 
-def host_topic(host):
-    """The topic of one conductor host (jobs whose staging is local)."""
-    return '%s.%s' % (TOPIC, host)
-
-
 class ConductorAPI:
     """Versioned client of :class:`ciming.conductor.manager.ConductorManager`.
 
@@ -35,7 +30,8 @@ class ConductorAPI:
 
     def _prepare(self, host=None, **kwargs):
         if host is not None:
-            kwargs['topic'] = host_topic(host)
+            # Delivered on the queue ciming-conductor.<host> only.
+            kwargs['server'] = host
         return self.client.prepare(**kwargs)
 
     def run_job(self, context, job_id, host=None):

@@ -8,15 +8,16 @@ import abc
 
 from oslo_db import api as db_api
 
+from ciming.conf import CONF
+
 _BACKEND_MAPPING = {'sqlalchemy': 'ciming.db.sqlalchemy.api'}
-IMPL = db_api.DBAPI.from_config(db_api.cfg.CONF,
-                                backend_mapping=_BACKEND_MAPPING,
+IMPL = db_api.DBAPI.from_config(CONF, backend_mapping=_BACKEND_MAPPING,
                                 lazy=True)
 
 
 def get_instance():
     """Return the database connection object."""
-    return IMPL.get_backend()
+    return IMPL
 
 
 class Connection(metaclass=abc.ABCMeta):

@@ -1,0 +1,20 @@
+"""``ciming-api``: the REST API on a threaded WSGI server."""
+
+import sys
+
+from ciming.api import app
+from ciming.common import rpc
+from ciming.common import service as ciming_service
+from ciming.common import wsgi_server
+
+
+def main():
+    ciming_service.prepare_service()
+    rpc.init()
+    server = wsgi_server.WSGIServer(app.setup_app())
+    server.serve_forever()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""What every job task shares: the database, drivers, job bookkeeping."""
+
+from oslo_log import log
+from taskflow import task
+
+from ciming.common import states
+from ciming.db import api as dbapi
+from ciming.drivers import base as driver_base
+from ciming.drivers import loader
+
+LOG = log.getLogger(__name__)
+
+
+def cloud_record(cloud):
+    """The plain mapping a driver is built from (no ORM object leaks)."""
+    return {'id': cloud.id, 'name': cloud.name, 'type': cloud.type,
+            'region': cloud.region, 'options': dict(cloud.options or {}),
+            'credential_ref': cloud.credential_ref}
+
+
+def expected_image(image):
+    """What a target must end up holding: the image's known metadata."""
+    return driver_base.RemoteImage(
+        remote_id=image.id, name=image.name,
+        disk_format=image.disk_format,
+        container_format=image.container_format, size=image.size,
+        checksum=image.checksum, os_hash_algo=image.os_hash_algo,
+        os_hash_value=image.os_hash_value)
+
+
+class JobTask(task.Task):
+    """A task of a job's flow; knows how to reach the DB and the clouds."""
+
+    def __init__(self, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.dbapi = dbapi.get_instance()
+
+    def driver_for(self, cloud_id):
+        cloud = self.dbapi.get_cloud(cloud_id)
+        return loader.get_driver(cloud_record(cloud))
+
+    def fail_target(self, job_id, image_id, cloud_id, error):
+        """Record one target's failure; the job goes on for the others."""
+        LOG.warning('Job %(job)s: target %(cloud)s failed: %(error)s',
+                    {'job': job_id, 'cloud': cloud_id, 'error': error})
+        self.dbapi.update_job_target(
+            job_id, cloud_id,
+            {'state': states.TARGET_FAILED, 'error': str(error)})
+        self.dbapi.set_location(
+            image_id, cloud_id,
+            {'status': states.LOC_ERROR, 'error': str(error)})

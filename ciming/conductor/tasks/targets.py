@@ -1,0 +1,104 @@
+"""Tasks that act on one target cloud: prepare it, finalize it."""
+
+from oslo_log import log
+from oslo_utils import timeutils
+
+from ciming.common import exception
+from ciming.common import states
+from ciming.conductor.tasks import base
+
+LOG = log.getLogger(__name__)
+
+
+def remote_key(cloud_id):
+    """Store key under which a target's remote id is published."""
+    return 'remote_%s' % cloud_id
+
+
+class PrepareTarget(base.JobTask):
+    """Create the remote record under our unified id; revert deletes it."""
+
+    def __init__(self, cloud_id):
+        super().__init__(name='prepare-%s' % cloud_id,
+                         provides=remote_key(cloud_id),
+                         inject={'cloud_id': cloud_id})
+
+    def execute(self, job_id, image_id, cloud_id):
+        image = self.dbapi.get_image(image_id)
+        try:
+            driver = self.driver_for(cloud_id)
+            remote_id = driver.prepare_import(image_id,
+                                              base.expected_image(image))
+        except Exception as exc:
+            self.fail_target(job_id, image_id, cloud_id, exc)
+            return None
+        self.dbapi.update_job_target(job_id, cloud_id, {
+            'state': states.TARGET_COPYING, 'remote_id': remote_id,
+            'bytes_total': image.size})
+        self.dbapi.set_location(image_id, cloud_id, {
+            'status': states.LOC_COPYING, 'remote_id': remote_id,
+            'error': None})
+        return remote_id
+
+    def revert(self, job_id, image_id, cloud_id, result, **kwargs):
+        if not isinstance(result, str):
+            return  # nothing was created, or prepare itself failed
+        try:
+            self.driver_for(cloud_id).delete(result)
+        except Exception:
+            LOG.exception('Job %(job)s: could not delete %(remote)s from '
+                          'cloud %(cloud)s', {'job': job_id,
+                                              'remote': result,
+                                              'cloud': cloud_id})
+            raise
+        self.dbapi.update_job_target(job_id, cloud_id, {
+            'state': states.TARGET_CANCELLED, 'remote_id': None})
+        self.dbapi.set_location(image_id, cloud_id, {
+            'status': states.LOC_PENDING, 'remote_id': None})
+
+
+class FinalizeTarget(base.JobTask):
+    """Make a transferred target usable and verify what it holds."""
+
+    def __init__(self, cloud_id):
+        super().__init__(name='finalize-%s' % cloud_id,
+                         inject={'cloud_id': cloud_id})
+
+    def execute(self, job_id, image_id, cloud_id, transferred):
+        remote_id = transferred.get(cloud_id)
+        if remote_id is None:
+            return  # this target already failed
+        image = self.dbapi.get_image(image_id)
+        driver = self.driver_for(cloud_id)
+        try:
+            remote = driver.finalize_import(remote_id,
+                                            base.expected_image(image))
+            _verify(image, remote)
+        except Exception as exc:
+            discard_remote(driver, remote_id)
+            self.fail_target(job_id, image_id, cloud_id, exc)
+            return
+        self.dbapi.update_job_target(job_id, cloud_id, {
+            'state': states.TARGET_ACTIVE, 'bytes_done': image.size})
+        self.dbapi.set_location(image_id, cloud_id, {
+            'status': states.LOC_ACTIVE, 'remote_id': remote_id,
+            'error': None, 'last_seen_at': timeutils.utcnow()})
+
+
+def _verify(image, remote):
+    """Compare what the cloud reports with the image's own size and hash."""
+    for field in ('size', 'checksum', 'os_hash_value'):
+        want, got = getattr(image, field), getattr(remote, field)
+        if want is not None and got is not None and want != got:
+            raise exception.TransferFailed(
+                reason='the cloud reports %s %s, expected %s'
+                       % (field, got, want))
+
+
+def discard_remote(driver, remote_id):
+    """Delete a half-made remote image; a failure here is only logged."""
+    try:
+        driver.delete(remote_id)
+    except Exception:
+        LOG.exception('Could not delete %(remote)s from cloud %(cloud)s',
+                      {'remote': remote_id, 'cloud': driver.name})

@@ -1,0 +1,121 @@
+"""The transfer task: read the source once, stream it to every target."""
+
+import time
+
+from oslo_log import log
+
+from ciming.common import exception
+from ciming.common import staging
+from ciming.common import states
+from ciming.common import streams
+from ciming.conductor.tasks import base
+from ciming.conductor.tasks import targets as target_tasks
+from ciming.conf import CONF
+
+LOG = log.getLogger(__name__)
+
+
+class Transfer(base.JobTask):
+    """Fan the source's chunks out to every prepared target in parallel.
+
+    The data is hashed (md5 and sha512) as it streams; a source that does
+    not match the image's recorded hash fails the whole job, which reverts
+    every target. A target that fails alone is recorded and dropped.
+    Provides ``transferred``: ``{cloud_id: remote_id}`` of the targets
+    that received every byte.
+    """
+
+    def __init__(self, cloud_ids):
+        super().__init__(name='transfer', provides='transferred',
+                         requires=[target_tasks.remote_key(c)
+                                   for c in cloud_ids])
+        self.cloud_ids = list(cloud_ids)
+
+    def execute(self, job_id, image_id, source, cancel_event, **prepared):
+        image = self.dbapi.get_image(image_id)
+        remote_ids = {c: prepared[target_tasks.remote_key(c)]
+                      for c in self.cloud_ids
+                      if prepared.get(target_tasks.remote_key(c))}
+        if not remote_ids:
+            return {}
+        drivers = {c: self.driver_for(c) for c in remote_ids}
+
+        fanout = streams.FanOut(
+            CONF.transfer.queue_depth,
+            progress=_Progress(self.dbapi, job_id, remote_ids, cancel_event))
+        for cloud_id, remote_id in remote_ids.items():
+            fanout.add(cloud_id, _writer(drivers[cloud_id], remote_id))
+        digests = streams.Digests()
+        digests.attach(fanout)
+
+        with self._open_source(image, source) as stream:
+            results = fanout.run(streams.read_chunks(
+                stream, CONF.transfer.chunk_size))
+        self._check_source(image, digests)
+
+        done = fanout.bytes_consumed()
+        transferred = {}
+        for cloud_id, remote_id in remote_ids.items():
+            error = results[cloud_id]
+            if error is None:
+                transferred[cloud_id] = remote_id
+                self.dbapi.update_job_target(
+                    job_id, cloud_id, {'bytes_done': done[cloud_id]})
+            else:
+                target_tasks.discard_remote(drivers[cloud_id], remote_id)
+                self.fail_target(job_id, image_id, cloud_id, error)
+        return transferred
+
+    def _open_source(self, image, source):
+        if source['type'] == 'staging':
+            return staging.StagingArea().open(image.id)
+        driver = self.driver_for(source['cloud_id'])
+        return driver.open_export(source['remote_id'])
+
+    def _check_source(self, image, digests):
+        """The bytes read must be the image's; learn its hash if unknown."""
+        known = {'size': image.size, 'checksum': image.checksum,
+                 'os_hash_value': image.os_hash_value}
+        seen = {'size': digests.size, 'checksum': digests.checksum,
+                'os_hash_value': digests.os_hash_value}
+        for field, value in known.items():
+            if value is not None and value != seen[field]:
+                raise exception.TransferFailed(
+                    reason='the source data has %s %s, the image %s'
+                           % (field, seen[field], value))
+        if any(v is None for v in known.values()):
+            self.dbapi.update_image(image.id, dict(
+                seen, os_hash_algo=streams.HASH_ALGO))
+
+
+def _writer(driver, remote_id):
+    def consume(chunks):
+        driver.write_import(remote_id, chunks)
+    return consume
+
+
+class _Progress:
+    """Write per-target byte counts now and then; notice cancellation."""
+
+    def __init__(self, dbapi, job_id, cloud_ids, cancel_event):
+        self.dbapi = dbapi
+        self.job_id = job_id
+        self.cloud_ids = list(cloud_ids)
+        self.cancel_event = cancel_event
+        self._next = 0.0
+
+    def __call__(self, total, fanout):
+        if self.cancel_event.is_set():
+            raise exception.JobCancelled(job=self.job_id)
+        now = time.monotonic()
+        if now < self._next:
+            return
+        self._next = now + CONF.conductor.progress_interval
+        done = fanout.bytes_consumed()
+        for cloud_id in self.cloud_ids:
+            self.dbapi.update_job_target(self.job_id, cloud_id,
+                                         {'bytes_done': done[cloud_id]})
+        job = self.dbapi.get_job(self.job_id)
+        if job.state == states.JOB_CANCELLING:
+            self.cancel_event.set()
+            raise exception.JobCancelled(job=self.job_id)
