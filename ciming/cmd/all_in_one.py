@@ -34,6 +34,8 @@ def _set_defaults():
     CONF.set_default('connection', 'sqlite:///$all_in_one.data_dir/'
                      'ciming.sqlite', group='database')
     CONF.set_default('state_path', '$all_in_one.data_dir')
+    # A development database: crash-safe enough, and no fsync per write.
+    CONF.set_default('sqlite_synchronous', False, group='database')
 
 
 def _absolute_data_dir():

@@ -1,0 +1,63 @@
+"""Base class of unit tests: config fixture, temp state dir, a clean DB.
+
+One sqlite database per test process is migrated once; every test starts
+with empty tables and its own state directory (staging, local clouds).
+"""
+
+import atexit
+import shutil
+import tempfile
+
+import fixtures
+from oslo_config import fixture as config_fixture
+from oslo_db.sqlalchemy import enginefacade
+import testtools
+
+from ciming.common import context
+from ciming.conf import CONF
+from ciming.db import api as dbapi
+from ciming.db.sqlalchemy import migration
+from ciming.db.sqlalchemy import models
+
+_DB_DIR = None
+
+
+def _init_db_once():
+    global _DB_DIR
+    if _DB_DIR is not None:
+        return
+    _DB_DIR = tempfile.mkdtemp(prefix='ciming-unit-db-')
+    atexit.register(shutil.rmtree, _DB_DIR, True)
+    CONF([], project='ciming')
+    CONF.set_override('connection', 'sqlite:///%s/ciming.sqlite' % _DB_DIR,
+                      group='database')
+    CONF.set_override('sqlite_synchronous', False, group='database')
+    migration.upgrade()
+
+
+def _wipe_tables():
+    with enginefacade.writer.get_engine().begin() as connection:
+        for table in reversed(models.BASE.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+class TestCase(testtools.TestCase):
+    """A test with a clean database and its own state directory."""
+
+    def setUp(self):
+        super().setUp()
+        _init_db_once()
+        self.addCleanup(_wipe_tables)
+        self.config = self.useFixture(config_fixture.Config(CONF)).config
+        self.state_path = self.useFixture(fixtures.TempDir()).path
+        self.config(state_path=self.state_path)
+        self.dbapi = dbapi.get_instance()
+        self.context = context.RequestContext(
+            project_id='project-a', user_id='user-a',
+            roles=['member', 'reader'])
+
+    def create_local_cloud(self, name, project_id='project-a', **kwargs):
+        values = {'name': name, 'type': 'local', 'project_id': project_id,
+                  'options': {'path': name}}
+        values.update(kwargs)
+        return self.dbapi.create_cloud(values)

@@ -1,0 +1,194 @@
+"""The sync flow run by the conductor manager, on real local clouds."""
+
+import hashlib
+import os
+import shutil
+import time
+from unittest import mock
+
+from ciming.common import staging
+from ciming.common import states
+from ciming.conductor import manager
+from ciming.drivers import local
+from tests.unit import base
+
+DATA = os.urandom(3 * 1024 * 1024 + 17)
+
+
+class SyncFlowTestCase(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.config(chunk_size=256 * 1024, group='transfer')
+        self.config(progress_interval=0.05, group='conductor')
+        self.cloud_a = self.create_local_cloud('dev-a')
+        self.cloud_b = self.create_local_cloud('dev-b')
+        self.manager = manager.ConductorManager('test-host')
+        self.addCleanup(self.manager.stop)
+
+    def _cloud_dir(self, cloud):
+        return local.resolve_path(cloud.options['path'])
+
+    def _stored(self, cloud, image_id):
+        with open(os.path.join(self._cloud_dir(cloud),
+                               image_id + '.img'), 'rb') as f:
+            return f.read()
+
+    def _staged_image(self, data=DATA, targets=None):
+        targets = targets or [self.cloud_a, self.cloud_b]
+        image = self.dbapi.create_image(
+            {'project_id': 'project-a', 'name': 'img', 'disk_format': 'raw',
+             'container_format': 'bare', 'status': states.IMAGE_UPLOADING},
+            [c.id for c in targets])
+        area = staging.StagingArea()
+        with area.open_writer(image.id) as out:
+            out.write(data)
+        area.commit(image.id)
+        return self.dbapi.update_image(image.id, {
+            'size': len(DATA), 'checksum': hashlib.md5(DATA).hexdigest(),
+            'os_hash_algo': 'sha512',
+            'os_hash_value': hashlib.sha512(DATA).hexdigest(),
+            'staged': True, 'staged_host': 'test-host'})
+
+    def _break(self, cloud):
+        """A file where the directory should be: writes fail, even as root."""
+        path = self._cloud_dir(cloud)
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w'):
+            pass
+        return path
+
+    def _create_job(self, image, targets, source=None):
+        return self.dbapi.create_job(
+            {'project_id': 'project-a', 'image_id': image.id,
+             'action': states.ACTION_SYNC,
+             'source': source or {'type': 'staging'},
+             'image_status': states.IMAGE_IMPORTING},
+            [c.id for c in targets])
+
+    def _run(self, image, targets, source=None, job=None):
+        job = job or self._create_job(image, targets, source)
+        self.manager._run_job(self.context, job.id)
+        return self.dbapi.get_job(job.id)
+
+    def test_upload_reaches_every_target_and_staging_is_emptied(self):
+        image = self._staged_image()
+        job = self._run(image, [self.cloud_a, self.cloud_b])
+
+        self.assertEqual(states.JOB_SUCCEEDED, job.state)
+        self.assertEqual([len(DATA)] * 2, [t.bytes_done for t in job.targets])
+        image = self.dbapi.get_image(image.id)
+        self.assertEqual(states.IMAGE_ACTIVE, image.status)
+        self.assertEqual([states.LOC_ACTIVE] * 2,
+                         [loc.status for loc in image.locations])
+        self.assertEqual([image.id] * 2,
+                         [loc.remote_id for loc in image.locations])
+        self.assertEqual(DATA, self._stored(self.cloud_a, image.id))
+        self.assertEqual(DATA, self._stored(self.cloud_b, image.id))
+        self.assertFalse(image.staged)
+        self.assertEqual([], os.listdir(staging.StagingArea().dir))
+
+    def test_failing_target_leaves_job_partial_and_keeps_staged_data(self):
+        image = self._staged_image()
+        broken = self._break(self.cloud_b)
+
+        job = self._run(image, [self.cloud_a, self.cloud_b])
+
+        self.assertEqual(states.JOB_PARTIAL, job.state)
+        by_cloud = {t.cloud_id: t for t in job.targets}
+        self.assertEqual(states.TARGET_ACTIVE,
+                         by_cloud[self.cloud_a.id].state)
+        self.assertEqual(states.TARGET_FAILED,
+                         by_cloud[self.cloud_b.id].state)
+        self.assertIn('dev-b', by_cloud[self.cloud_b.id].error)
+        self.assertIn(self.cloud_b.id, job.error)
+        image = self.dbapi.get_image(image.id)
+        self.assertEqual(states.IMAGE_PARTIAL, image.status)
+        self.assertTrue(image.staged)
+        self.assertTrue(staging.StagingArea().exists(image.id))
+
+        # The fault is fixed; a new job for the failed target completes.
+        os.unlink(broken)
+        job = self._run(image, [self.cloud_b])
+        self.assertEqual(states.JOB_SUCCEEDED, job.state)
+        image = self.dbapi.get_image(image.id)
+        self.assertEqual(states.IMAGE_ACTIVE, image.status)
+        self.assertEqual(DATA, self._stored(self.cloud_b, image.id))
+        self.assertFalse(staging.StagingArea().exists(image.id))
+
+    def test_cancel_mid_transfer_deletes_what_the_job_created(self):
+        image = self._staged_image()
+        job = self._create_job(image, [self.cloud_a, self.cloud_b])
+        original = local.LocalDriver.write_import
+
+        def write_and_cancel(driver, remote_id, chunks):
+            def cancelling():
+                for n, chunk in enumerate(chunks):
+                    if n == 2:
+                        # What POST /v1/jobs/{id}/cancel does.
+                        self.dbapi.update_job(
+                            job.id, {'state': states.JOB_CANCELLING})
+                    if n >= 2:
+                        time.sleep(0.05)  # a slow cloud: cancel lands
+                    yield chunk
+            return original(driver, remote_id, cancelling())
+
+        with mock.patch.object(local.LocalDriver, 'write_import',
+                               write_and_cancel):
+            job = self._run(image, None, job=job)
+
+        self.assertEqual(states.JOB_CANCELLED, job.state)
+        self.assertEqual([states.TARGET_CANCELLED] * 2,
+                         [t.state for t in job.targets])
+        for cloud in (self.cloud_a, self.cloud_b):
+            self.assertEqual([], os.listdir(self._cloud_dir(cloud)))
+        image = self.dbapi.get_image(image.id)
+        self.assertEqual([states.LOC_PENDING] * 2,
+                         [loc.status for loc in image.locations])
+        self.assertTrue(image.staged)
+
+    def test_corrupt_staged_data_fails_the_job_and_reverts_targets(self):
+        image = self._staged_image(data=b'x' * len(DATA))
+        job = self._run(image, [self.cloud_a, self.cloud_b])
+
+        self.assertEqual(states.JOB_FAILED, job.state)
+        self.assertIn('source data', job.error)
+        for cloud in (self.cloud_a, self.cloud_b):
+            self.assertEqual([], os.listdir(self._cloud_dir(cloud)))
+
+    def test_sync_from_a_cloud_learns_the_hash_and_copies(self):
+        image = self._staged_image(targets=[self.cloud_a])
+        self._run(image, [self.cloud_a])
+        # Forget the hash: a sync from a cloud computes it as it streams.
+        self.dbapi.update_image(image.id, {'checksum': None,
+                                           'os_hash_value': None})
+        self.dbapi.set_location(image.id, self.cloud_b.id,
+                                {'status': states.LOC_PENDING})
+
+        job = self._run(image, [self.cloud_b], source={
+            'type': 'cloud', 'cloud_id': self.cloud_a.id,
+            'remote_id': image.id})
+
+        self.assertEqual(states.JOB_SUCCEEDED, job.state)
+        image = self.dbapi.get_image(image.id)
+        self.assertEqual(hashlib.sha512(DATA).hexdigest(),
+                         image.os_hash_value)
+        self.assertEqual(DATA, self._stored(self.cloud_b, image.id))
+
+    def test_staging_cleanup_removes_data_past_the_ttl(self):
+        image = self._staged_image(targets=[self.cloud_b])
+        self._break(self.cloud_b)
+        self._run(image, [self.cloud_b])
+        self.assertTrue(staging.StagingArea().exists(image.id))
+
+        self.config(ttl=3600, group='staging')
+        self.manager.cleanup_staging()
+        self.assertTrue(staging.StagingArea().exists(image.id))
+
+        self.config(ttl=0, group='staging')
+        self.manager.cleanup_staging()
+        self.assertFalse(staging.StagingArea().exists(image.id))
+        image = self.dbapi.get_image(image.id)
+        self.assertFalse(image.staged)
+        self.assertEqual(states.IMAGE_QUEUED, image.status)
