@@ -116,6 +116,7 @@ class FanOut:
     def run(self, chunks):
         """Stream ``chunks`` to every consumer; re-raise a source error."""
         consumers = list(self._consumers.values())
+        has_essential = any(c.essential for c in consumers)
         for consumer in consumers:
             consumer.start()
         total = 0
@@ -125,7 +126,7 @@ class FanOut:
                 total += len(chunk)
                 if self._progress is not None:
                     self._progress(total, self)
-                if not any(c.essential for c in live):
+                if has_essential and not any(c.essential for c in live):
                     break
         except BaseException:
             for consumer in consumers:

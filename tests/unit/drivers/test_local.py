@@ -1,0 +1,89 @@
+"""The local driver: a directory that can never be escaped."""
+
+import os
+
+from ciming.common import exception
+from ciming.drivers import base as driver_base
+from ciming.drivers import loader
+from ciming.drivers import local
+from tests.unit import base
+
+
+class LocalDriverTestCase(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.cloud = {'id': 'c1', 'name': 'dev', 'type': 'local',
+                      'region': None, 'options': {'path': 'dev'}}
+        self.driver = loader.get_driver(self.cloud)
+
+    def test_is_loaded_through_stevedore(self):
+        self.assertIsInstance(self.driver, local.LocalDriver)
+        self.assertIn('local', loader.cloud_types())
+
+    def test_unknown_type_is_invalid(self):
+        self.assertRaises(exception.InvalidParameterValue,
+                          loader.driver_class, 'nope')
+
+    def test_paths_outside_the_root_are_refused(self):
+        root = os.path.realpath(os.path.join(self.state_path,
+                                             'local-clouds'))
+        os.makedirs(root)
+        os.symlink('/etc', os.path.join(root, 'link'))
+        for path in ('../x', '/etc', 'a/../../x', 'link', '.', ''):
+            self.assertRaises(exception.Invalid,
+                              local.LocalDriver.validate_options,
+                              {'path': path})
+        local.LocalDriver.validate_options({'path': 'a/b'})
+        local.LocalDriver.validate_options(
+            {'path': os.path.join(root, 'inside')})
+
+    def test_unknown_options_are_refused(self):
+        self.assertRaises(exception.InvalidParameterValue,
+                          local.LocalDriver.validate_options,
+                          {'path': 'a', 'bucket': 'b'})
+
+    def test_remote_ids_cannot_name_other_files(self):
+        for remote_id in ('../x', '/etc/passwd', '.hidden', 'a/b'):
+            self.assertRaises(exception.PathOutsideRoot,
+                              self.driver.get_image, remote_id)
+
+    def test_import_is_invisible_until_finalized(self):
+        remote_id = self.driver.prepare_import('img-1', None)
+        self.driver.write_import(remote_id, [b'abc', b'def'])
+        self.assertRaises(exception.RemoteImageNotFound,
+                          self.driver.get_image, remote_id)
+
+        expected = driver_base.RemoteImage(remote_id='img-1', size=6,
+                                           os_hash_value='h', name='n')
+        image = self.driver.finalize_import(remote_id, expected)
+
+        self.assertEqual(6, image.size)
+        self.assertEqual('h', image.os_hash_value)
+        self.assertEqual(['img-1'],
+                         [i.remote_id for i in self.driver.list_images()])
+        with self.driver.open_export('img-1') as stream:
+            self.assertEqual(b'abcdef', stream.read())
+
+    def test_finalize_refuses_a_short_write(self):
+        remote_id = self.driver.prepare_import('img-1', None)
+        self.driver.write_import(remote_id, [b'abc'])
+        expected = driver_base.RemoteImage(remote_id='img-1', size=6)
+        self.assertRaises(exception.DriverError,
+                          self.driver.finalize_import, remote_id, expected)
+
+    def test_delete_removes_everything_and_is_idempotent(self):
+        remote_id = self.driver.prepare_import('img-1', None)
+        self.driver.write_import(remote_id, [b'abc'])
+        self.driver.finalize_import(
+            remote_id, driver_base.RemoteImage(remote_id='img-1', size=3))
+        self.driver.delete(remote_id)
+        self.driver.delete(remote_id)
+        self.assertEqual([], os.listdir(self.driver.directory))
+
+    def test_validate_fails_when_the_directory_cannot_be_made(self):
+        os.makedirs(os.path.join(self.state_path, 'local-clouds'))
+        with open(os.path.join(self.state_path, 'local-clouds', 'dev'),
+                  'w'):
+            pass
+        self.assertRaises(exception.DriverError, self.driver.validate)
