@@ -30,9 +30,14 @@ class ConductorService(service.Service):
         target = messaging.Target(topic=rpcapi.TOPIC, server=self.host)
         self._server = rpc.get_server(target, [self.manager])
         self._server.start()
+        manager = self.manager
+
+        @periodics.periodic(CONF.conductor.periodic_interval)
+        def cleanup_staging():
+            manager.cleanup_staging()
+
         self._periodics = periodics.PeriodicWorker(
-            [(periodics.periodic(CONF.conductor.periodic_interval)(
-                self.manager.cleanup_staging), None, None)])
+            [(cleanup_staging, None, None)])
         self.tg.add_thread(self._periodics.start)
         LOG.info('Conductor %s started', self.host)
 
