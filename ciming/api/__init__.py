@@ -1,0 +1,1 @@
+"""The CIMinG REST API (pecan)."""

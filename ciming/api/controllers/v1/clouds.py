@@ -1,0 +1,99 @@
+"""``/v1/clouds``: the places images are copied to and from.
+
+* ``POST /v1/clouds`` {name, type, region?, options?, credential_ref?,
+  shared? (admins only), description?} -> 201 Cloud, Location header.
+* ``GET /v1/clouds[?all_projects=true]`` -> {"clouds": [Cloud]}: the
+  project's clouds and the shared ones.
+* ``GET /v1/clouds/{id or name}`` -> Cloud.
+* ``PATCH /v1/clouds/{id or name}`` {name?, region?, options?,
+  description?, credential_ref?} -> Cloud (the type never changes).
+* ``DELETE /v1/clouds/{id or name}`` -> 204; 409 cloud_in_use while
+  images have locations there.
+* ``POST /v1/clouds/{id or name}/validate`` -> {"valid": true}, after the
+  conductor reached the cloud.
+
+Cloud is described in :mod:`ciming.api.views`.
+"""
+
+from oslo_utils import uuidutils
+import pecan
+from pecan import rest
+
+from ciming.api.schemas import clouds as schemas
+from ciming.api import utils
+from ciming.api import views
+from ciming.common import exception
+from ciming.drivers import loader
+
+
+def _check_name(name):
+    # Names and ids share the URL: a name must not look like an id.
+    if uuidutils.is_uuid_like(name):
+        raise exception.InvalidParameterValue(
+            err='A cloud name cannot be a UUID: %s.' % name)
+
+
+class CloudsController(rest.RestController):
+
+    _custom_actions = {'validate': ['POST']}
+
+    @pecan.expose('json')
+    def get_all(self, **params):
+        params = utils.query(params, 'all_projects')
+        project_id = utils.list_project(params['all_projects'])
+        utils.authorize('ciming:cloud:list', utils.project_target())
+        records = pecan.request.dbapi.list_clouds(project_id)
+        return {'clouds': [views.cloud(c) for c in records]}
+
+    @pecan.expose('json')
+    def get_one(self, ident):
+        cloud = utils.check_cloud_policy_and_retrieve('ciming:cloud:get',
+                                                      ident)
+        return views.cloud(cloud)
+
+    @pecan.expose('json')
+    def post(self):
+        body = utils.load_body(schemas.CREATE)
+        context = utils.context()
+        target = utils.project_target()
+        utils.authorize('ciming:cloud:create', target)
+        if body.get('shared'):
+            utils.authorize('ciming:cloud:create_shared', target)
+        _check_name(body['name'])
+        body.setdefault('options', {})
+        loader.driver_class(body['type']).validate_options(body['options'])
+
+        cloud = pecan.request.dbapi.create_cloud(
+            dict(body, project_id=context.project_id))
+        pecan.response.status = 201
+        pecan.response.location = utils.url('v1', 'clouds', cloud.id)
+        return views.cloud(cloud)
+
+    @pecan.expose('json')
+    def patch(self, ident):
+        body = utils.load_body(schemas.UPDATE)
+        cloud = utils.check_cloud_policy_and_retrieve('ciming:cloud:update',
+                                                      ident)
+        if 'name' in body:
+            _check_name(body['name'])
+        if 'options' in body:
+            loader.driver_class(cloud.type).validate_options(body['options'])
+        if not body:
+            return views.cloud(cloud)
+        cloud = pecan.request.dbapi.update_cloud(cloud.id, body)
+        return views.cloud(cloud)
+
+    @pecan.expose()
+    def delete(self, ident):
+        cloud = utils.check_cloud_policy_and_retrieve('ciming:cloud:delete',
+                                                      ident)
+        pecan.request.dbapi.destroy_cloud(cloud.id)
+        pecan.response.status = 204
+
+    @pecan.expose('json')
+    def validate(self, ident):
+        utils.load_body(schemas.VALIDATE, allow_empty=True)
+        cloud = utils.check_cloud_policy_and_retrieve(
+            'ciming:cloud:validate', ident)
+        pecan.request.rpcapi.validate_cloud(utils.context(), cloud.id)
+        return {'valid': True}

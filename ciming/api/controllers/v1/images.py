@@ -1,0 +1,292 @@
+"""``/v1/images``: the one record of a disk image, and its data.
+
+* ``POST /v1/images`` {name?, disk_format? (raw), container_format?
+  (bare), targets: [cloud name or id, ...]} -> 201 Image (status
+  ``queued``, a ``pending`` location per target), Location header.
+* ``GET /v1/images`` ?name, status, available_in, missing_in (cloud name
+  or id), marker, limit, sort_key (created_at|updated_at|name|size|
+  status), sort_dir (asc|desc), all_projects -> {"images": [Image],
+  "next": url (only when the page is full)}.
+* ``GET /v1/images/{id}`` -> Image.
+* ``PATCH /v1/images/{id}`` {name} -> Image.
+* ``DELETE /v1/images/{id}`` -> 204 (409 image_busy while a job runs);
+  the copies in the clouds stay, the staged data goes.
+* ``PUT /v1/images/{id}/file`` raw bytes (optional ``Content-MD5`` and
+  ``X-Image-Os-Hash-Value``) -> 202 Job importing the data to every
+  target; ``GET`` of the file is 405: data is never downloadable.
+* ``POST /v1/images/{id}/sync`` {targets?: [cloud...]} -> 202 Job copying
+  the image where it is not active yet (new targets are added).
+* ``/v1/images/{id}/locations``: see
+  :mod:`ciming.api.controllers.v1.locations`.
+
+Image and Job are described in :mod:`ciming.api.views`.
+"""
+
+from oslo_log import log
+import pecan
+from pecan import rest
+
+from ciming.api.controllers.v1 import locations
+from ciming.api.schemas import images as schemas
+from ciming.api import upload
+from ciming.api import utils
+from ciming.api import views
+from ciming.common import exception
+from ciming.common import staging
+from ciming.common import states
+from ciming.common import streams
+from ciming.conf import CONF
+from ciming.drivers import loader
+
+LOG = log.getLogger(__name__)
+
+SORT_KEYS = ('created_at', 'updated_at', 'name', 'size', 'status')
+SORT_DIRS = ('asc', 'desc')
+
+# Images whose data a sync can copy (not while an upload or job runs).
+_SYNCABLE = (states.IMAGE_QUEUED, states.IMAGE_ACTIVE, states.IMAGE_PARTIAL,
+             states.IMAGE_ERROR)
+
+
+def _run_job(job, host):
+    """Cast a recorded job; if the cast fails a conductor sweep runs it."""
+    try:
+        pecan.request.rpcapi.run_job(utils.context(), job.id, host=host)
+    except Exception:
+        LOG.exception('Could not cast job %s; it stays pending', job.id)
+
+
+def _accepted_job(job):
+    pecan.response.status = 202
+    pecan.response.location = utils.url('v1', 'jobs', job.id)
+    return views.job(job)
+
+
+class ImageFileController(rest.RestController):
+    """``/v1/images/{id}/file``: upload only."""
+
+    def __init__(self, image_id):
+        self.image_id = image_id
+
+    @pecan.expose()
+    def get(self):
+        pecan.abort(405, headers={'Allow': 'PUT'})
+
+    @pecan.expose('json')
+    def put(self):
+        dbapi = pecan.request.dbapi
+        image = utils.check_image_policy_and_retrieve('ciming:image:upload',
+                                                      self.image_id)
+        if image.status != states.IMAGE_QUEUED:
+            raise exception.InvalidState(
+                resource='Image', id=image.id, state=image.status,
+                reason='data can only be uploaded to a queued image')
+        expected = upload.Expected.from_request(pecan.request)
+        targets = [loc.cloud_id for loc in image.locations
+                   if loc.status != states.LOC_ACTIVE]
+        if not targets:
+            raise exception.NothingToSync(image=image.id)
+
+        # The guarded move is the lock: one upload per image at a time.
+        dbapi.update_image(image.id, {'status': states.IMAGE_UPLOADING},
+                           expected_status=[states.IMAGE_QUEUED])
+        try:
+            digests = upload.stream_to_staging(
+                image.id, pecan.request.environ['wsgi.input'], expected)
+            dbapi.update_image(image.id, {
+                'size': digests.size,
+                'checksum': digests.checksum,
+                'os_hash_algo': streams.HASH_ALGO,
+                'os_hash_value': digests.os_hash_value,
+                'staged': True,
+                'staged_host': CONF.host,
+            }, expected_status=[states.IMAGE_UPLOADING])
+            job = dbapi.create_job({
+                'project_id': image.project_id,
+                'image_id': image.id,
+                'action': states.ACTION_IMPORT_UPLOAD,
+                'source': {'type': 'staging', 'host': CONF.host},
+                'image_status': states.IMAGE_IMPORTING,
+                'expected_image_status': [states.IMAGE_UPLOADING],
+            }, targets)
+        except BaseException:
+            self._forget_upload(image.id)
+            raise
+        _run_job(job, None if CONF.staging.shared else CONF.host)
+        return _accepted_job(job)
+
+    @staticmethod
+    def _forget_upload(image_id):
+        """Put the image back as it was before the upload started."""
+        staging.StagingArea().delete(image_id)
+        try:
+            pecan.request.dbapi.update_image(image_id, {
+                'status': states.IMAGE_QUEUED, 'size': None,
+                'checksum': None, 'os_hash_algo': None,
+                'os_hash_value': None, 'staged': False,
+                'staged_host': None,
+            }, expected_status=[states.IMAGE_UPLOADING])
+        except exception.CimingException as exc:
+            LOG.warning('Image %s not returned to queued: %s', image_id,
+                        exc.message)
+
+
+class ImagesController(rest.RestController):
+
+    _custom_actions = {'sync': ['POST']}
+
+    @pecan.expose()
+    def _lookup(self, image_id, subresource=None, *remainder):
+        if subresource == 'file':
+            return ImageFileController(image_id), remainder
+        if subresource == 'locations':
+            return locations.LocationsController(image_id), remainder
+
+    @pecan.expose('json')
+    def get_all(self, **params):
+        params = utils.query(params, 'name', 'status', 'available_in',
+                             'missing_in', 'marker', 'limit', 'sort_key',
+                             'sort_dir', 'all_projects')
+        project_id = utils.list_project(params['all_projects'])
+        utils.authorize('ciming:image:list', utils.project_target())
+        limit = utils.parse_limit(params['limit'])
+        sort_key = utils.parse_choice(
+            'sort_key', params['sort_key'] or 'created_at', SORT_KEYS)
+        sort_dir = utils.parse_choice(
+            'sort_dir', params['sort_dir'] or 'asc', SORT_DIRS)
+        filters = {'name': params['name'], 'status': params['status']}
+        for key in ('available_in', 'missing_in'):
+            if params[key] is not None:
+                filters[key] = utils.resolve_cloud(params[key],
+                                                   project_id).id
+        records = pecan.request.dbapi.list_images(
+            project_id, filters=filters, marker=params['marker'],
+            limit=limit, sort_key=sort_key, sort_dir=sort_dir)
+        names = utils.CloudNames(project_id)
+        result = {'images': [views.image(i, names) for i in records]}
+        params.pop('marker')
+        params.pop('limit')
+        next_url = utils.next_link('images', records, limit, **params)
+        if next_url:
+            result['next'] = next_url
+        return result
+
+    @pecan.expose('json')
+    def get_one(self, image_id):
+        image = utils.check_image_policy_and_retrieve('ciming:image:get',
+                                                      image_id)
+        return views.image(image)
+
+    @pecan.expose('json')
+    def post(self):
+        body = utils.load_body(schemas.CREATE)
+        context = utils.context()
+        utils.authorize('ciming:image:create', utils.project_target())
+        disk_format = body.get('disk_format', 'raw')
+        clouds = utils.resolve_targets(body['targets'], context.project_id,
+                                       disk_format)
+        image = pecan.request.dbapi.create_image({
+            'project_id': context.project_id,
+            'name': body.get('name'),
+            'disk_format': disk_format,
+            'container_format': body.get('container_format', 'bare'),
+            'status': states.IMAGE_QUEUED,
+        }, [c.id for c in clouds])
+        pecan.response.status = 201
+        pecan.response.location = utils.url('v1', 'images', image.id)
+        return views.image(image)
+
+    @pecan.expose('json')
+    def patch(self, image_id):
+        body = utils.load_body(schemas.UPDATE)
+        image = utils.check_image_policy_and_retrieve('ciming:image:update',
+                                                      image_id)
+        if body:
+            image = pecan.request.dbapi.update_image(image.id, body)
+        return views.image(image)
+
+    @pecan.expose()
+    def delete(self, image_id):
+        image = utils.check_image_policy_and_retrieve('ciming:image:delete',
+                                                      image_id)
+        if image.status == states.IMAGE_UPLOADING:
+            raise exception.InvalidState(
+                resource='Image', id=image.id, state=image.status,
+                reason='wait for the upload to end')
+        pecan.request.dbapi.destroy_image(image.id)
+        staging.StagingArea().delete(image.id)
+        pecan.response.status = 204
+
+    @pecan.expose('json')
+    def sync(self, image_id):
+        body = utils.load_body(schemas.SYNC, allow_empty=True)
+        dbapi = pecan.request.dbapi
+        image = utils.check_image_policy_and_retrieve('ciming:image:sync',
+                                                      image_id)
+        existing = {loc.cloud_id: loc for loc in image.locations}
+        if 'targets' in body:
+            wanted = [c.id for c in utils.resolve_targets(
+                body['targets'], image.project_id, image.disk_format)]
+        else:
+            wanted = [cloud_id for cloud_id in existing
+                      if _can_import(cloud_id, image.disk_format)]
+        new = [cloud_id for cloud_id in wanted if cloud_id not in existing]
+        targets = [cloud_id for cloud_id in wanted
+                   if cloud_id in new
+                   or existing[cloud_id].status != states.LOC_ACTIVE]
+        if not targets:
+            raise exception.NothingToSync(image=image.id)
+        source, host = _sync_source(image)
+
+        for cloud_id in new:
+            dbapi.set_location(image.id, cloud_id,
+                               {'status': states.LOC_PENDING})
+        try:
+            job = dbapi.create_job({
+                'project_id': image.project_id,
+                'image_id': image.id,
+                'action': states.ACTION_SYNC,
+                'source': source,
+                'image_status': states.IMAGE_IMPORTING,
+                'expected_image_status': list(_SYNCABLE),
+            }, targets)
+        except BaseException:
+            for cloud_id in new:
+                dbapi.delete_location(image.id, cloud_id)
+            raise
+        _run_job(job, host)
+        return _accepted_job(job)
+
+
+def _capabilities(cloud_id):
+    """A location's cloud capabilities; None if its driver is gone."""
+    cloud = pecan.request.dbapi.get_cloud(cloud_id)
+    try:
+        return loader.driver_class(cloud.type).capabilities
+    except exception.CimingException:
+        return None
+
+
+def _can_import(cloud_id, disk_format):
+    capabilities = _capabilities(cloud_id)
+    return bool(capabilities and capabilities.can_import
+                and capabilities.accepts(disk_format))
+
+
+def _sync_source(image):
+    """Where a sync reads the data: staging, else an exporting cloud.
+
+    Returns the job's source and the host its cast must go to (None for
+    any conductor).
+    """
+    if image.staged:
+        host = None if CONF.staging.shared else image.staged_host
+        return {'type': 'staging', 'host': image.staged_host}, host
+    for loc in image.locations:
+        if loc.status != states.LOC_ACTIVE:
+            continue
+        capabilities = _capabilities(loc.cloud_id)
+        if capabilities and capabilities.can_export:
+            return {'type': 'cloud', 'cloud_id': loc.cloud_id,
+                    'remote_id': loc.remote_id}, None
+    raise exception.NoSyncSource(image=image.id)

@@ -1,0 +1,100 @@
+"""``/v1/jobs``: copies of an image in progress, and their outcome.
+
+* ``GET /v1/jobs`` ?image_id, state, marker, limit, all_projects ->
+  {"jobs": [Job], "next": url (only when the page is full)}, newest
+  first.
+* ``GET /v1/jobs/{id}`` -> Job, with per-target progress in bytes.
+* ``POST /v1/jobs/{id}/cancel`` -> 202 Job: a pending job is cancelled at
+  once, a running one becomes ``cancelling`` until its conductor stops;
+  409 invalid_state when the job already ended.
+
+Job is described in :mod:`ciming.api.views`.
+"""
+
+from oslo_utils import timeutils
+import pecan
+from pecan import rest
+
+from ciming.api.schemas import jobs as schemas
+from ciming.api import utils
+from ciming.api import views
+from ciming.common import exception
+from ciming.common import states
+
+
+def _status_without_job(image):
+    """What an image is once a job that never started is cancelled."""
+    active = [loc for loc in image.locations
+              if loc.status == states.LOC_ACTIVE]
+    if not active and not image.staged:
+        return states.IMAGE_QUEUED
+    if active and len(active) == len(image.locations):
+        return states.IMAGE_ACTIVE
+    return states.IMAGE_PARTIAL
+
+
+class JobsController(rest.RestController):
+
+    _custom_actions = {'cancel': ['POST']}
+
+    @pecan.expose('json')
+    def get_all(self, **params):
+        params = utils.query(params, 'image_id', 'state', 'marker', 'limit',
+                             'all_projects')
+        project_id = utils.list_project(params['all_projects'])
+        utils.authorize('ciming:job:list', utils.project_target())
+        limit = utils.parse_limit(params['limit'])
+        filters = {'image_id': params['image_id'], 'state': params['state']}
+        records = pecan.request.dbapi.list_jobs(
+            project_id, filters=filters, marker=params['marker'],
+            limit=limit)
+        names = utils.CloudNames(project_id)
+        result = {'jobs': [views.job(j, names) for j in records]}
+        next_url = utils.next_link('jobs', records, limit,
+                                   image_id=params['image_id'],
+                                   state=params['state'],
+                                   all_projects=params['all_projects'])
+        if next_url:
+            result['next'] = next_url
+        return result
+
+    @pecan.expose('json')
+    def get_one(self, job_id):
+        job = utils.check_job_policy_and_retrieve('ciming:job:get', job_id)
+        return views.job(job)
+
+    @pecan.expose('json')
+    def cancel(self, job_id):
+        utils.load_body(schemas.CANCEL, allow_empty=True)
+        job = utils.check_job_policy_and_retrieve('ciming:job:cancel',
+                                                  job_id)
+        try:
+            job = self._cancel_pending(job)
+        except exception.InvalidState:
+            # Not pending (any more): a conductor has it, or it ended.
+            job = pecan.request.dbapi.update_job(
+                job.id, {'state': states.JOB_CANCELLING},
+                expected_state=[states.JOB_RUNNING])
+            pecan.request.rpcapi.cancel_job(utils.context(), job.id)
+        pecan.response.status = 202
+        pecan.response.location = utils.url('v1', 'jobs', job.id)
+        return views.job(job)
+
+    @staticmethod
+    def _cancel_pending(job):
+        dbapi = pecan.request.dbapi
+        job = dbapi.update_job(
+            job.id, {'state': states.JOB_CANCELLED,
+                     'finished_at': timeutils.utcnow()},
+            expected_state=[states.JOB_PENDING])
+        for target in job.targets:
+            dbapi.update_job_target(job.id, target.cloud_id,
+                                    {'state': states.TARGET_CANCELLED})
+        image = dbapi.get_image(job.image_id)
+        try:
+            dbapi.update_image(image.id,
+                               {'status': _status_without_job(image)},
+                               expected_status=[states.IMAGE_IMPORTING])
+        except exception.InvalidState:
+            pass  # the job never moved the image
+        return dbapi.get_job(job.id)

@@ -1,0 +1,98 @@
+"""``/v1/images/{id}/locations``: where an image exists, cloud by cloud.
+
+* ``GET`` -> {"locations": [Location]}.
+* ``POST`` {cloud, remote_id, force?} -> 201 Location: link a copy that
+  already exists, after the conductor checked it is there and (unless
+  ``force``) that its checksum matches; 404 remote_image_not_found, 409
+  checksum_mismatch otherwise.
+* ``DELETE .../locations/{cloud name or id}`` -> 204: forget the location;
+  the copy in the cloud stays.
+
+Location is described in :mod:`ciming.api.views`.
+"""
+
+from oslo_utils import timeutils
+import pecan
+from pecan import rest
+
+from ciming.api.schemas import locations as schemas
+from ciming.api import utils
+from ciming.api import views
+from ciming.common import exception
+from ciming.common import states
+
+_HASH_FIELDS = ('size', 'checksum', 'os_hash_algo', 'os_hash_value')
+
+
+def _filled_in(image, remote):
+    """Values of the image the remote copy tells and the record lacks."""
+    if image.size is not None or image.os_hash_value is not None:
+        return {}
+    return {k: remote[k] for k in _HASH_FIELDS if remote.get(k) is not None}
+
+
+def _status_with_data(locations):
+    """The status of a queued image once some location is active."""
+    if all(loc.status == states.LOC_ACTIVE for loc in locations):
+        return states.IMAGE_ACTIVE
+    return states.IMAGE_PARTIAL
+
+
+class LocationsController(rest.RestController):
+
+    def __init__(self, image_id):
+        self.image_id = image_id
+
+    @pecan.expose('json')
+    def get_all(self):
+        image = utils.check_image_policy_and_retrieve(
+            'ciming:location:list', self.image_id)
+        names = utils.CloudNames(image.project_id)
+        return {'locations': [views.location(loc, names)
+                              for loc in image.locations]}
+
+    @pecan.expose('json')
+    def post(self):
+        body = utils.load_body(schemas.CREATE)
+        dbapi = pecan.request.dbapi
+        image = utils.check_image_policy_and_retrieve(
+            'ciming:location:create', self.image_id)
+        cloud = utils.resolve_cloud(body['cloud'], image.project_id)
+        remote = pecan.request.rpcapi.verify_location(
+            utils.context(), image.id, cloud.id, body['remote_id'],
+            body.get('force', False)) or {}
+
+        location = dbapi.set_location(image.id, cloud.id, {
+            'remote_id': remote.get('remote_id') or body['remote_id'],
+            'status': states.LOC_ACTIVE,
+            'error': None,
+            'last_seen_at': timeutils.utcnow(),
+        })
+        values = _filled_in(image, remote)
+        if image.status == states.IMAGE_QUEUED:
+            # The data now exists somewhere: it can be synced from there.
+            values['status'] = _status_with_data(
+                dbapi.get_image(image.id).locations)
+        if values:
+            try:
+                dbapi.update_image(image.id, values,
+                                   expected_status=[image.status])
+            except exception.InvalidState:
+                pass  # another request moved the image meanwhile
+        pecan.response.status = 201
+        pecan.response.location = utils.url(
+            'v1', 'images', image.id, 'locations', cloud.id)
+        return views.location(location, utils.CloudNames(image.project_id))
+
+    @pecan.expose()
+    def delete(self, cloud_ident):
+        image = utils.check_image_policy_and_retrieve(
+            'ciming:location:delete', self.image_id)
+        cloud_ids = [loc.cloud_id for loc in image.locations]
+        if cloud_ident in cloud_ids:
+            cloud_id = cloud_ident
+        else:
+            cloud_id = pecan.request.dbapi.get_cloud(cloud_ident,
+                                                     image.project_id).id
+        pecan.request.dbapi.delete_location(image.id, cloud_id)
+        pecan.response.status = 204

@@ -1,0 +1,24 @@
+"""API microversions of v1.
+
+To add a microversion:
+
+* add a ``MINOR_<n>_<WHAT>`` constant below and make ``MAX_VERSION_STRING``
+  use it;
+* gate the new behaviour with a small ``allow_<what>()`` helper in
+  :mod:`ciming.api.utils`;
+* document it in the API reference and add a release note.
+"""
+
+SERVICE_TYPE = 'cloud-image-manager'
+HEADER = 'OpenStack-API-Version'
+
+# v1.0: clouds, images, uploads, locations, sync and jobs.
+MINOR_0_INITIAL_VERSION = 0
+
+MINOR_MAX_VERSION = MINOR_0_INITIAL_VERSION
+
+MIN_VERSION = (1, MINOR_0_INITIAL_VERSION)
+MAX_VERSION = (1, MINOR_MAX_VERSION)
+
+MIN_VERSION_STRING = '%d.%d' % MIN_VERSION
+MAX_VERSION_STRING = '%d.%d' % MAX_VERSION

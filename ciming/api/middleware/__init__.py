@@ -1,0 +1,1 @@
+"""WSGI middleware wrapped around the pecan application."""

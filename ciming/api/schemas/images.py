@@ -1,0 +1,32 @@
+"""Bodies of POST /v1/images, PATCH /v1/images/{id} and sync."""
+
+from ciming.api.schemas import common
+
+DISK_FORMATS = ('raw', 'qcow2', 'vmdk', 'vhd', 'vhdx', 'vdi', 'iso',
+                'ploop', 'ami', 'ari', 'aki')
+CONTAINER_FORMATS = ('bare', 'ovf', 'ova', 'docker', 'ami', 'ari', 'aki')
+
+CREATE = {
+    'type': 'object',
+    'properties': {
+        'name': common.OPTIONAL_TEXT,
+        'disk_format': {'type': 'string', 'enum': list(DISK_FORMATS)},
+        'container_format': {'type': 'string',
+                             'enum': list(CONTAINER_FORMATS)},
+        'targets': common.CLOUD_LIST,
+    },
+    'required': ['targets'],
+    'additionalProperties': False,
+}
+
+UPDATE = {
+    'type': 'object',
+    'properties': {'name': common.OPTIONAL_TEXT},
+    'additionalProperties': False,
+}
+
+SYNC = {
+    'type': 'object',
+    'properties': {'targets': common.CLOUD_LIST},
+    'additionalProperties': False,
+}

@@ -1,0 +1,14 @@
+"""Body of POST /v1/images/{id}/locations."""
+
+from ciming.api.schemas import common
+
+CREATE = {
+    'type': 'object',
+    'properties': {
+        'cloud': common.CLOUD_REF,
+        'remote_id': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+        'force': {'type': 'boolean'},
+    },
+    'required': ['cloud', 'remote_id'],
+    'additionalProperties': False,
+}

@@ -1,0 +1,261 @@
+"""Helpers shared by the v1 controllers: bodies, lookups, policy, links."""
+
+import json
+from urllib import parse
+
+import jsonschema
+from oslo_utils import strutils
+import pecan
+
+from ciming.api.middleware import microversion
+from ciming.common import exception
+from ciming.common import policy
+from ciming.conf import CONF
+from ciming.drivers import loader
+from ciming import policies
+
+_MAX_JSON_BODY = 1024 * 1024
+
+
+def load_body(schema, allow_empty=False):
+    """The request's JSON body, checked against ``schema``.
+
+    An empty body is ``{}`` when ``allow_empty``; anything that is not
+    JSON is MalformedBody; anything the schema refuses is
+    SchemaValidationFailed.
+    """
+    request = pecan.request
+    if (request.content_length or 0) > _MAX_JSON_BODY:
+        raise exception.Invalid(reason='the body is larger than %d bytes'
+                                % _MAX_JSON_BODY)
+    raw = request.body
+    if not raw.strip():
+        if not allow_empty:
+            raise exception.MalformedBody(reason='the body is empty')
+        body = {}
+    else:
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise exception.MalformedBody(reason=str(exc))
+    validate(body, schema)
+    return body
+
+
+def validate(value, schema):
+    """Raise SchemaValidationFailed with jsonschema's clearest message."""
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    if error is None:
+        return
+    where = '/'.join(str(p) for p in error.absolute_path)
+    reason = error.message if not where else '%s (at %s)' % (error.message,
+                                                             where)
+    raise exception.SchemaValidationFailed(reason=reason)
+
+
+def api_version():
+    """The (major, minor) microversion of the current request."""
+    return pecan.request.environ.get(microversion.ENVIRON_KEY, (1, 0))
+
+
+# Policy and visibility
+
+
+def context():
+    return pecan.request.context
+
+
+def authorize(rule, target):
+    policy.authorize(rule, target, context())
+
+
+def project_target():
+    """The target of a call about the caller's own project."""
+    return {'project_id': context().project_id}
+
+
+def visible_project():
+    """The project filter of lookups: None (every project) for admins."""
+    if policy.check(policies.LIST_ALL_PROJECTS, project_target(),
+                    context()):
+        return None
+    return context().project_id
+
+
+def list_project(all_projects):
+    """The project filter of a list call with ``?all_projects``."""
+    if parse_bool('all_projects', all_projects):
+        authorize(policies.LIST_ALL_PROJECTS, project_target())
+        return None
+    return context().project_id
+
+
+def cloud_target(cloud):
+    return {'project_id': cloud.project_id, 'shared': bool(cloud.shared)}
+
+
+def image_target(image):
+    return {'project_id': image.project_id}
+
+
+def job_target(job):
+    return {'project_id': job.project_id}
+
+
+def check_cloud_policy_and_retrieve(rule, ident):
+    """A cloud named in the URL; CloudNotFound if not visible."""
+    cloud = pecan.request.dbapi.get_cloud(ident, visible_project())
+    authorize(rule, cloud_target(cloud))
+    return cloud
+
+
+def check_image_policy_and_retrieve(rule, image_id):
+    """An image named in the URL; ImageNotFound if not visible."""
+    image = pecan.request.dbapi.get_image(image_id, visible_project())
+    authorize(rule, image_target(image))
+    return image
+
+
+def check_job_policy_and_retrieve(rule, job_id):
+    """A job named in the URL; JobNotFound if not visible."""
+    job = pecan.request.dbapi.get_job(job_id, visible_project())
+    authorize(rule, job_target(job))
+    return job
+
+
+def resolve_cloud(ident, project_id):
+    """A cloud named in a request body, as ``project_id`` sees it.
+
+    UnknownCloud (400), as the URL itself was right.
+    """
+    try:
+        return pecan.request.dbapi.get_cloud(ident, project_id)
+    except exception.CloudNotFound:
+        raise exception.UnknownCloud(cloud=ident)
+
+
+def resolve_targets(idents, project_id, disk_format):
+    """Clouds an image can be copied to, in order, without duplicates.
+
+    Each must exist for the project, be able to import and accept the
+    image's disk format, or the whole request is refused with a 400.
+    """
+    clouds = []
+    for ident in idents:
+        cloud = resolve_cloud(ident, project_id)
+        capabilities = loader.driver_class(cloud.type).capabilities
+        if not capabilities.can_import:
+            raise exception.CapabilityMissing(cloud=cloud.name,
+                                              action='import')
+        if not capabilities.accepts(disk_format):
+            raise exception.UnsupportedFormat(cloud=cloud.name,
+                                              fmt=disk_format)
+        if cloud.id not in [c.id for c in clouds]:
+            clouds.append(cloud)
+    return clouds
+
+
+class CloudNames:
+    """Names of clouds by id, looked up once per response."""
+
+    def __init__(self, project_id=None):
+        self._names = {}
+        self._project_id = project_id
+        self._loaded = False
+
+    def __call__(self, cloud_id):
+        if not self._loaded:
+            self._loaded = True
+            for cloud in pecan.request.dbapi.list_clouds(self._project_id):
+                self._names[cloud.id] = cloud.name
+        if cloud_id not in self._names:
+            try:
+                self._names[cloud_id] = pecan.request.dbapi.get_cloud(
+                    cloud_id).name
+            except exception.CloudNotFound:
+                self._names[cloud_id] = None
+        return self._names[cloud_id]
+
+
+# Query parameters
+
+
+def parse_bool(name, value):
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    try:
+        return strutils.bool_from_string(value, strict=True)
+    except ValueError:
+        raise exception.InvalidParameterValue(
+            err='%s must be true or false, not %s.' % (name, value))
+
+
+def parse_limit(limit):
+    """The page size asked for, at most ``[api] max_limit``."""
+    if limit is None:
+        return CONF.api.max_limit
+    try:
+        value = int(limit)
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1:
+        raise exception.InvalidParameterValue(
+            err='limit must be a positive integer, not %s.' % limit)
+    return min(value, CONF.api.max_limit)
+
+
+def parse_choice(name, value, choices):
+    if value not in choices:
+        raise exception.InvalidParameterValue(
+            err='%s must be one of %s, not %s.'
+                % (name, ', '.join(choices), value))
+    return value
+
+
+def query(params, *names):
+    """The query parameters of a list call, None where absent.
+
+    Pecan passes query parameters as keyword arguments (a list when one
+    is repeated); unknown or repeated parameters are a 400.
+    """
+    unknown = set(params) - set(names)
+    if unknown:
+        raise exception.InvalidParameterValue(
+            err='Unknown query parameters: %s.' % ', '.join(sorted(unknown)))
+    for name, value in params.items():
+        if isinstance(value, list):
+            raise exception.InvalidParameterValue(
+                err='%s may be given only once.' % name)
+    return {name: params.get(name) for name in names}
+
+
+# Links
+
+
+def base_url():
+    """The URL clients reach the API at, without a trailing slash."""
+    if CONF.api.public_endpoint:
+        return CONF.api.public_endpoint.rstrip('/')
+    return pecan.request.application_url.rstrip('/')
+
+
+def url(*parts):
+    return '/'.join([base_url()] + [str(p) for p in parts])
+
+
+def links(*parts):
+    """Ironic-style self and bookmark links of a resource."""
+    return [{'href': url('v1', *parts), 'rel': 'self'},
+            {'href': url(*parts), 'rel': 'bookmark'}]
+
+
+def next_link(resource, items, limit, **params):
+    """The URL of the next page when this one is full, else None."""
+    if len(items) < limit or not items:
+        return None
+    query = {k: v for k, v in params.items() if v is not None}
+    query['limit'] = limit
+    query['marker'] = items[-1].id
+    return '%s?%s' % (url('v1', resource), parse.urlencode(sorted(
+        query.items())))

@@ -1,0 +1,134 @@
+"""Response bodies of API v1: database records shaped for clients.
+
+Timestamps are ISO 8601 in UTC (``2026-01-31T12:00:00+00:00``) or null.
+
+Cloud::
+
+    {"id", "name", "type", "region", "options", "credential_ref", "shared",
+     "project_id", "description",
+     "capabilities": {"can_export", "can_import", "keeps_id"},
+     "created_at", "updated_at", "links"}
+
+Image::
+
+    {"id", "name", "disk_format", "container_format", "size", "checksum",
+     "os_hash_algo", "os_hash_value", "status", "project_id",
+     "created_at", "updated_at", "locations": [Location], "links"}
+
+Location::
+
+    {"cloud_id", "cloud_name", "remote_id", "status", "error",
+     "last_seen_at"}
+
+Job::
+
+    {"id", "image_id", "project_id", "action", "state", "source",
+     "targets": [{"cloud_id", "cloud_name", "state", "bytes_done",
+                  "bytes_total", "remote_id", "error"}],
+     "error", "created_at", "updated_at", "started_at", "finished_at",
+     "links"}
+"""
+
+import datetime
+
+from ciming.api import utils
+from ciming.common import exception
+from ciming.drivers import loader
+
+
+def timestamp(value):
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    return value.isoformat()
+
+
+def capabilities(cloud_type):
+    try:
+        caps = loader.driver_class(cloud_type).capabilities
+    except exception.CimingException:
+        return None  # the driver of this type is not installed here
+    return {'can_export': caps.can_export, 'can_import': caps.can_import,
+            'keeps_id': caps.keeps_id}
+
+
+def cloud(record):
+    return {
+        'id': record.id,
+        'name': record.name,
+        'type': record.type,
+        'region': record.region,
+        'options': record.options or {},
+        'credential_ref': record.credential_ref,
+        'shared': bool(record.shared),
+        'project_id': record.project_id,
+        'description': record.description,
+        'capabilities': capabilities(record.type),
+        'created_at': timestamp(record.created_at),
+        'updated_at': timestamp(record.updated_at),
+        'links': utils.links('clouds', record.id),
+    }
+
+
+def location(record, cloud_names):
+    return {
+        'cloud_id': record.cloud_id,
+        'cloud_name': cloud_names(record.cloud_id),
+        'remote_id': record.remote_id,
+        'status': record.status,
+        'error': record.error,
+        'last_seen_at': timestamp(record.last_seen_at),
+    }
+
+
+def image(record, cloud_names=None):
+    cloud_names = cloud_names or utils.CloudNames(record.project_id)
+    return {
+        'id': record.id,
+        'name': record.name,
+        'disk_format': record.disk_format,
+        'container_format': record.container_format,
+        'size': record.size,
+        'checksum': record.checksum,
+        'os_hash_algo': record.os_hash_algo,
+        'os_hash_value': record.os_hash_value,
+        'status': record.status,
+        'project_id': record.project_id,
+        'created_at': timestamp(record.created_at),
+        'updated_at': timestamp(record.updated_at),
+        'locations': [location(loc, cloud_names)
+                      for loc in record.locations],
+        'links': utils.links('images', record.id),
+    }
+
+
+def job_target(record, cloud_names):
+    return {
+        'cloud_id': record.cloud_id,
+        'cloud_name': cloud_names(record.cloud_id),
+        'state': record.state,
+        'bytes_done': record.bytes_done,
+        'bytes_total': record.bytes_total,
+        'remote_id': record.remote_id,
+        'error': record.error,
+    }
+
+
+def job(record, cloud_names=None):
+    cloud_names = cloud_names or utils.CloudNames(record.project_id)
+    return {
+        'id': record.id,
+        'image_id': record.image_id,
+        'project_id': record.project_id,
+        'action': record.action,
+        'state': record.state,
+        'source': record.source or {},
+        'targets': [job_target(t, cloud_names) for t in record.targets],
+        'error': record.error,
+        'created_at': timestamp(record.created_at),
+        'updated_at': timestamp(record.updated_at),
+        'started_at': timestamp(record.started_at),
+        'finished_at': timestamp(record.finished_at),
+        'links': utils.links('jobs', record.id),
+    }
