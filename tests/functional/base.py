@@ -1,0 +1,845 @@
+"""Fixtures of the functional tests: real processes on real services.
+
+A :class:`Deployment` is one CIMinG installation made of separate
+processes, exactly as an operator runs it: ``ciming-manage db sync``, then
+``ciming-api`` (the WSGI API on cheroot) and ``ciming-conductor`` (an
+oslo.service launcher), talking over the real RabbitMQ, with the database
+on MariaDB or PostgreSQL. Each deployment owns a temporary directory (its
+config file, process logs, staging area and local clouds), a uniquely
+named database, a unique RabbitMQ virtual host when ``rabbitmqctl`` can
+make one, and always a unique ``control_exchange`` and ``host``.
+
+Starting a deployment takes seconds, so one is kept per backend and
+configuration for all the tests of a process (:func:`get_deployment`) and
+torn down at exit (processes stopped with SIGTERM, then SIGKILL after a
+timeout; database and virtual host dropped). Tests isolate themselves by
+using their own project (``X-Project-Id``) and their own local clouds.
+
+Environment:
+
+``CIMING_TEST_ALLOW_SKIP=1``
+    skip, with a clear message, the tests of a backend whose server does
+    not answer; without it they fail (CI must prove every backend).
+``CIMING_TEST_MYSQL_URL``, ``CIMING_TEST_POSTGRESQL_URL``
+    administrative URLs of the database servers (defaults: root on
+    MariaDB at 127.0.0.1:3306, postgres on PostgreSQL at 127.0.0.1:5432).
+``CIMING_TEST_RABBIT_URL``
+    RabbitMQ transport URL without a virtual host
+    (default ``rabbit://guest:guest@127.0.0.1:5672/``).
+``CIMING_TEST_DEBUG=1``
+    run the services with ``debug = True``.
+``CIMING_TEST_KEEP=1``
+    keep the temporary directories (logs, data) after the run.
+"""
+
+import atexit
+import base64
+import configparser
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+
+import requests
+import sqlalchemy as sa
+from testtools import content
+import testtools
+
+ALLOW_SKIP = os.environ.get('CIMING_TEST_ALLOW_SKIP') == '1'
+DEBUG = os.environ.get('CIMING_TEST_DEBUG') == '1'
+KEEP = os.environ.get('CIMING_TEST_KEEP') == '1'
+
+MYSQL_URL = os.environ.get(
+    'CIMING_TEST_MYSQL_URL',
+    'mysql+pymysql://root@127.0.0.1:3306/?charset=utf8mb4')
+POSTGRESQL_URL = os.environ.get(
+    'CIMING_TEST_POSTGRESQL_URL',
+    'postgresql+psycopg2://postgres@127.0.0.1:5432/postgres')
+RABBIT_URL = os.environ.get('CIMING_TEST_RABBIT_URL',
+                            'rabbit://guest:guest@127.0.0.1:5672/')
+
+START_TIMEOUT = 60
+STOP_TIMEOUT = 30
+LOG_TAIL_LINES = 200
+
+MiB = 1024 * 1024
+
+
+class ServiceUnavailable(Exception):
+    """A server the tests need does not answer."""
+
+
+class DeploymentFailed(Exception):
+    """A CIMinG process did not start or died."""
+
+
+def find_command(name):
+    """A console script of the venv running the tests, else from PATH."""
+    here = os.path.dirname(sys.executable)
+    path = shutil.which(name, path=here) or shutil.which(name)
+    if path is None:
+        raise DeploymentFailed('command %s not found next to %s nor in '
+                               'PATH; is the project installed?'
+                               % (name, sys.executable))
+    return path
+
+
+def free_port():
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def port_open(host, port, timeout=2):
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def unique_name(prefix):
+    return '%s%s' % (prefix, uuid.uuid4().hex[:12])
+
+
+def tail(path, lines=LOG_TAIL_LINES):
+    try:
+        with open(path, 'rb') as log:
+            log.seek(0, os.SEEK_END)
+            size = log.tell()
+            log.seek(max(0, size - 256 * 1024))
+            data = log.read().decode('utf-8', 'replace')
+    except OSError as exc:
+        return '(no log: %s)' % exc
+    return '\n'.join(data.splitlines()[-lines:])
+
+
+def wait_for(predicate, timeout, interval=0.1, what='condition'):
+    """Call ``predicate`` until it returns a true value, or fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError('timed out after %ss waiting for %s'
+                                 % (timeout, what))
+        time.sleep(interval)
+
+
+def sha512_md5_of_file(path):
+    sha512, md5 = hashlib.sha512(), hashlib.md5()
+    with open(path, 'rb') as data:
+        for chunk in iter(lambda: data.read(MiB), b''):
+            sha512.update(chunk)
+            md5.update(chunk)
+    return sha512.hexdigest(), md5.hexdigest()
+
+
+def content_md5(md5_hex):
+    """The RFC 1864 ``Content-MD5`` value of a hex md5."""
+    return base64.b64encode(bytes.fromhex(md5_hex)).decode()
+
+
+def write_random_file(path, size, block=4 * MiB):
+    """``size`` random bytes into ``path``; returns (sha512, md5) hex."""
+    sha512, md5 = hashlib.sha512(), hashlib.md5()
+    with open(path, 'wb') as out:
+        left = size
+        while left:
+            chunk = os.urandom(min(block, left))
+            out.write(chunk)
+            sha512.update(chunk)
+            md5.update(chunk)
+            left -= len(chunk)
+    return sha512.hexdigest(), md5.hexdigest()
+
+
+def files_identical(path_a, path_b, block=4 * MiB):
+    if os.path.getsize(path_a) != os.path.getsize(path_b):
+        return False
+    with open(path_a, 'rb') as a, open(path_b, 'rb') as b:
+        while True:
+            chunk_a, chunk_b = a.read(block), b.read(block)
+            if chunk_a != chunk_b:
+                return False
+            if not chunk_a:
+                return True
+
+
+# Database backends
+
+
+class Backend:
+    """A database server the tests create throw-away databases on."""
+
+    name = None
+    label = None
+
+    def __init__(self, admin_url):
+        self.admin_url = sa.engine.make_url(admin_url)
+
+    def _host_port(self):
+        return (self.admin_url.host or '127.0.0.1',
+                self.admin_url.port or self.default_port)
+
+    def check_available(self):
+        host, port = self._host_port()
+        if not port_open(host, port):
+            raise ServiceUnavailable('%s is not reachable at %s:%s'
+                                     % (self.label, host, port))
+
+    def _admin_engine(self):
+        return sa.create_engine(self.admin_url,
+                                isolation_level='AUTOCOMMIT',
+                                poolclass=sa.pool.NullPool)
+
+    def url(self, database):
+        return self.admin_url.set(database=database).render_as_string(
+            hide_password=False)
+
+    def create(self, database):
+        engine = self._admin_engine()
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text(self.create_sql % database))
+        finally:
+            engine.dispose()
+
+    def drop(self, database):
+        engine = self._admin_engine()
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text(self.drop_sql % database))
+        finally:
+            engine.dispose()
+
+
+class MySQLBackend(Backend):
+    name = 'mysql'
+    label = 'MariaDB/MySQL'
+    default_port = 3306
+    create_sql = 'CREATE DATABASE `%s` CHARACTER SET utf8mb4'
+    drop_sql = 'DROP DATABASE IF EXISTS `%s`'
+
+
+class PostgreSQLBackend(Backend):
+    name = 'postgresql'
+    label = 'PostgreSQL'
+    default_port = 5432
+    create_sql = 'CREATE DATABASE "%s"'
+    # FORCE (PostgreSQL >= 13) ends sessions a killed process left behind.
+    drop_sql = 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+
+
+class SQLiteBackend:
+    """A sqlite file in a temporary directory; always available."""
+
+    name = 'sqlite'
+    label = 'sqlite'
+
+    def __init__(self):
+        self.dir = None
+
+    def check_available(self):
+        pass
+
+    def url(self, database):
+        if self.dir is None:
+            self.dir = tempfile.mkdtemp(prefix='ciming-sqlite-')
+        return 'sqlite:///%s' % os.path.join(self.dir, database + '.sqlite')
+
+    def create(self, database):
+        self.url(database)
+
+    def drop(self, database):
+        try:
+            os.unlink(os.path.join(self.dir, database + '.sqlite'))
+        except (OSError, TypeError):
+            pass
+
+
+def get_backend(name):
+    if name == 'mysql':
+        return MySQLBackend(MYSQL_URL)
+    if name == 'postgresql':
+        return PostgreSQLBackend(POSTGRESQL_URL)
+    if name == 'sqlite':
+        return SQLiteBackend()
+    raise ValueError('unknown backend %s' % name)
+
+
+# RabbitMQ
+
+
+class RabbitMQ:
+    """The broker, and a virtual host of our own when we can make one.
+
+    Queues are named after RPC topics whatever the exchange, so two
+    deployments sharing a virtual host would share the queue
+    ``ciming-conductor``; a virtual host per deployment keeps them (and
+    other test runs on the same broker) apart. Without ``rabbitmqctl``
+    the default virtual host is used with a unique exchange and host.
+    """
+
+    def __init__(self, url=RABBIT_URL):
+        self.base_url = url if url.endswith('/') else url + '/'
+        parsed = urllib.parse.urlparse(self.base_url.replace(
+            'rabbit://', 'http://', 1))
+        self.host = parsed.hostname or '127.0.0.1'
+        self.port = parsed.port or 5672
+        self.user = urllib.parse.unquote(parsed.username or 'guest')
+        self.vhost = None
+
+    def check_available(self):
+        if not port_open(self.host, self.port):
+            raise ServiceUnavailable('RabbitMQ is not reachable at %s:%s'
+                                     % (self.host, self.port))
+
+    @staticmethod
+    def _ctl(*args):
+        ctl = shutil.which('rabbitmqctl')
+        if ctl is None:
+            return False
+        try:
+            subprocess.run([ctl, '-q'] + list(args), check=True,
+                           timeout=60, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
+            return True
+        except (subprocess.SubprocessError, OSError):
+            return False
+
+    def make_vhost(self, name):
+        """The transport URL of a new virtual host, or the default one."""
+        if (self.host in ('127.0.0.1', 'localhost', '::1')
+                and self._ctl('add_vhost', name)):
+            if self._ctl('set_permissions', '-p', name, self.user,
+                         '.*', '.*', '.*'):
+                self.vhost = name
+                return self.base_url + urllib.parse.quote(name, safe='')
+            self._ctl('delete_vhost', name)
+        return self.base_url
+
+    def drop_vhost(self):
+        if self.vhost is not None:
+            self._ctl('delete_vhost', self.vhost)
+            self.vhost = None
+
+
+# Processes
+
+
+class Process:
+    """A CIMinG command run in its own session, output to a log file."""
+
+    def __init__(self, name, argv, log_path, env=None):
+        self.name = name
+        self.argv = argv
+        self.log_path = log_path
+        self.env = env
+        self.proc = None
+
+    def start(self):
+        log = open(self.log_path, 'ab')
+        try:
+            self.proc = subprocess.Popen(
+                self.argv, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, env=self.env,
+                start_new_session=True)
+        finally:
+            log.close()
+        return self
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_contains(self, text):
+        try:
+            with open(self.log_path, 'rb') as log:
+                return text.encode() in log.read()
+        except OSError:
+            return False
+
+    def stop(self, timeout=STOP_TIMEOUT):
+        """SIGTERM, wait, then SIGKILL its process group; the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        # Children of the launcher (cotyledon workers) share the session
+        # and process group we created for this command only.
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.proc.poll() is None:
+            self.proc.wait(10)
+        return self.proc.returncode
+
+
+def run_command(argv, log_path, timeout=120):
+    """Run a command to completion, output appended to ``log_path``."""
+    with open(log_path, 'ab') as log:
+        log.write(('$ %s\n' % ' '.join(argv)).encode())
+        log.flush()
+        result = subprocess.run(argv, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, timeout=timeout,
+                                stdin=subprocess.DEVNULL)
+        log.write(result.stdout)
+    if result.returncode:
+        raise DeploymentFailed('%s exited %s:\n%s'
+                               % (' '.join(argv), result.returncode,
+                                  result.stdout.decode('utf-8', 'replace')))
+    return result.stdout.decode('utf-8', 'replace')
+
+
+def write_config(path, sections):
+    parser = configparser.RawConfigParser()
+    parser.optionxform = str
+    for section, options in sections.items():
+        if section != 'DEFAULT' and not parser.has_section(section):
+            parser.add_section(section)
+        for key, value in options.items():
+            parser.set(section, key, str(value))
+    with open(path, 'w') as conf:
+        parser.write(conf)
+
+
+def merge_sections(*layers):
+    merged = {}
+    for layer in layers:
+        for section, options in (layer or {}).items():
+            merged.setdefault(section, {}).update(options)
+    return merged
+
+
+class Deployment:
+    """``ciming-api`` and ``ciming-conductor`` on one database and broker.
+
+    ``config`` is a ``{section: {option: value}}`` overlay on the defaults
+    of :meth:`base_config`.
+    """
+
+    def __init__(self, backend_name, config=None):
+        self.backend = get_backend(backend_name)
+        self.overlay = config or {}
+        self.run_id = uuid.uuid4().hex[:12]
+        self.rabbit = RabbitMQ()
+        self.dir = None
+        self.database = None
+        self.api = None
+        self.conductor = None
+        self.port = None
+        self.started = False
+
+    @property
+    def endpoint(self):
+        return 'http://127.0.0.1:%s' % self.port
+
+    @property
+    def config_file(self):
+        return os.path.join(self.dir, 'ciming.conf')
+
+    @property
+    def staging_dir(self):
+        return os.path.join(self.dir, 'staging')
+
+    @property
+    def clouds_root(self):
+        return os.path.join(self.dir, 'clouds')
+
+    def log_path(self, name):
+        return os.path.join(self.dir, '%s.log' % name)
+
+    def base_config(self, transport_url):
+        return {
+            'DEFAULT': {
+                'auth_strategy': 'noauth',
+                'transport_url': transport_url,
+                'control_exchange': 'ciming-test-%s' % self.run_id,
+                'host': 'functest-%s' % self.run_id,
+                'state_path': os.path.join(self.dir, 'state'),
+                'debug': DEBUG,
+            },
+            'database': {
+                'connection': self.backend.url(self.database),
+            },
+            'api': {
+                'host_ip': '127.0.0.1',
+                'port': self.port,
+            },
+            'staging': {'dir': self.staging_dir},
+            'local_driver': {'root': self.clouds_root},
+            'conductor': {
+                'progress_interval': 0.1,
+                'periodic_interval': 3600,
+            },
+            'oslo_concurrency': {
+                'lock_path': os.path.join(self.dir, 'locks'),
+            },
+        }
+
+    def start(self):
+        self.backend.check_available()
+        self.rabbit.check_available()
+        self.dir = tempfile.mkdtemp(prefix='ciming-func-%s-'
+                                    % self.backend.name)
+        os.makedirs(self.clouds_root)
+        self.database = 'ciming_func_%s' % self.run_id
+        self.backend.create(self.database)
+        transport_url = self.rabbit.make_vhost('ciming-test-%s'
+                                               % self.run_id)
+        self.port = free_port()
+        write_config(self.config_file, merge_sections(
+            self.base_config(transport_url), self.overlay))
+        conf = ['--config-file', self.config_file]
+
+        run_command([find_command('ciming-manage')] + conf + ['db', 'sync'],
+                    self.log_path('manage'))
+
+        self.conductor = Process(
+            'conductor', [find_command('ciming-conductor')] + conf,
+            self.log_path('conductor')).start()
+        # A cast before the conductor declared its queues would be lost.
+        self._wait_running(self.conductor, 'Conductor %s started'
+                           % self.base_config('')['DEFAULT']['host'])
+
+        self.api = Process('api', [find_command('ciming-api')] + conf,
+                           self.log_path('api')).start()
+        self._wait_running(self.api, None)
+        self.started = True
+        return self
+
+    def _wait_running(self, process, log_line):
+        def ready():
+            if not process.alive():
+                raise DeploymentFailed(
+                    '%s exited with %s during start-up:\n%s'
+                    % (process.name, process.proc.returncode,
+                       tail(process.log_path)))
+            if log_line is not None:
+                return process.log_contains(log_line)
+            try:
+                return requests.get(self.endpoint + '/healthcheck',
+                                    timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        try:
+            wait_for(ready, START_TIMEOUT, interval=0.2,
+                     what='%s to be ready' % process.name)
+        except AssertionError as exc:
+            raise DeploymentFailed('%s:\n%s'
+                                   % (exc, tail(process.log_path)))
+
+    def check_alive(self):
+        for process in (self.api, self.conductor):
+            if process is None or not process.alive():
+                raise DeploymentFailed(
+                    '%s of the %s deployment is not running:\n%s'
+                    % (process.name if process else '?', self.backend.label,
+                       tail(process.log_path) if process else ''))
+
+    def stop(self):
+        codes = {}
+        for process in (self.api, self.conductor):
+            if process is not None:
+                codes[process.name] = process.stop()
+        if self.database is not None:
+            try:
+                self.backend.drop(self.database)
+            except Exception as exc:  # noqa: B902 - best effort at exit
+                sys.stderr.write('could not drop database %s: %s\n'
+                                 % (self.database, exc))
+            self.database = None
+        self.rabbit.drop_vhost()
+        if self.dir is not None and not KEEP:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self.started = False
+        return codes
+
+    def logs(self):
+        """``{name: path}`` of the logs of this deployment."""
+        if self.dir is None:
+            return {}
+        return {name: self.log_path(name)
+                for name in ('manage', 'conductor', 'api')}
+
+
+_DEPLOYMENTS = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _key(backend, config):
+    return (backend, json.dumps(config or {}, sort_keys=True, default=str))
+
+
+def get_deployment(backend, config=None):
+    """The running deployment for a backend and config overlay.
+
+    Started on first use and kept for the other tests of this process;
+    a start-up failure is remembered so that every test using it fails
+    with the same message rather than each retrying.
+    """
+    key = _key(backend, config)
+    with _REGISTRY_LOCK:
+        entry = _DEPLOYMENTS.get(key)
+        if entry is None:
+            deployment = Deployment(backend, config)
+            try:
+                deployment.start()
+                entry = (deployment, None)
+            except ServiceUnavailable as exc:
+                deployment.stop()
+                entry = (deployment, exc)
+            except Exception as exc:  # noqa: B902 - reported to each test
+                detail = '\n'.join(
+                    '--- %s log ---\n%s' % (name, tail(path))
+                    for name, path in deployment.logs().items())
+                deployment.stop()
+                entry = (deployment, DeploymentFailed(
+                    'the %s deployment did not start: %s\n%s'
+                    % (backend, exc, detail)))
+            _DEPLOYMENTS[key] = entry
+    deployment, error = entry
+    if error is not None:
+        raise error
+    deployment.check_alive()
+    return deployment
+
+
+@atexit.register
+def stop_all_deployments():
+    with _REGISTRY_LOCK:
+        for deployment, _error in _DEPLOYMENTS.values():
+            if deployment.started:
+                deployment.stop()
+        _DEPLOYMENTS.clear()
+
+
+# REST client
+
+
+class APIError(AssertionError):
+    pass
+
+
+class Client:
+    """A thin ``requests`` client for one project of one deployment."""
+
+    def __init__(self, endpoint, project_id=None, roles=None):
+        self.endpoint = endpoint.rstrip('/')
+        self.project_id = project_id or uuid.uuid4().hex
+        self.roles = roles
+        self.session = requests.Session()
+
+    def headers(self, extra=None):
+        headers = {'X-Project-Id': self.project_id,
+                   'Accept': 'application/json'}
+        if self.roles is not None:
+            headers['X-Roles'] = self.roles
+        headers.update(extra or {})
+        return headers
+
+    def request(self, method, path, expect=None, json_body=None, data=None,
+                headers=None, timeout=60):
+        """Send a request; check the status is ``expect`` if given.
+
+        ``json_body`` is serialized; ``data`` is sent as is (bytes, a
+        string or a file object, which ``requests`` streams).
+        """
+        headers = self.headers(headers)
+        if json_body is not None:
+            data = json.dumps(json_body)
+            headers.setdefault('Content-Type', 'application/json')
+        resp = self.session.request(method, self.endpoint + path,
+                                    data=data, headers=headers,
+                                    timeout=timeout)
+        if expect is not None and resp.status_code != expect:
+            raise APIError('%s %s: expected %s, got %s: %s'
+                           % (method, path, expect, resp.status_code,
+                              resp.text[:2000]))
+        return resp
+
+    def get(self, path, expect=200, **kwargs):
+        return self.request('GET', path, expect, **kwargs).json()
+
+    def post(self, path, body=None, expect=201, **kwargs):
+        resp = self.request('POST', path, expect, json_body=body, **kwargs)
+        return resp.json() if resp.content else None
+
+    def delete(self, path, expect=204, **kwargs):
+        return self.request('DELETE', path, expect, **kwargs)
+
+    def upload(self, image_id, path_or_bytes, expect=202, headers=None,
+               timeout=600):
+        headers = dict(headers or {})
+        headers.setdefault('Content-Type', 'application/octet-stream')
+        if isinstance(path_or_bytes, (bytes, bytearray)):
+            return self.request('PUT', '/v1/images/%s/file' % image_id,
+                                expect, data=path_or_bytes,
+                                headers=headers, timeout=timeout)
+        with open(path_or_bytes, 'rb') as data:
+            return self.request('PUT', '/v1/images/%s/file' % image_id,
+                                expect, data=data, headers=headers,
+                                timeout=timeout)
+
+
+def check_error(test, resp, status):
+    """Assert ``resp`` is the JSON error document of CIMinG."""
+    test.assertEqual(status, resp.status_code, resp.text[:2000])
+    test.assertNotIn('Traceback', resp.text)
+    try:
+        body = resp.json()
+    except ValueError:
+        test.fail('error %s is not JSON: %r' % (status, resp.text[:500]))
+    test.assertIn('error', body, body)
+    error = body['error']
+    for key in ('code', 'title', 'message'):
+        test.assertIn(key, error, body)
+    test.assertEqual(status, int(error['code']), body)
+    test.assertTrue(error['message'], body)
+    return error
+
+
+# Test case base
+
+
+class FunctionalTestCase(testtools.TestCase):
+    """A test against a running deployment; attaches its logs on failure.
+
+    Subclasses set ``backend`` (``'mysql'`` or ``'postgresql'``) and may
+    set ``deployment_config`` (an overlay of config sections).
+    """
+
+    backend = None
+    deployment_config = None
+    # Finishing an upload job on a slow machine.
+    job_timeout = 120
+
+    def setUp(self):
+        super().setUp()
+        self._log_offsets = {}
+        try:
+            self.deployment = get_deployment(self.backend,
+                                             self.deployment_config)
+        except ServiceUnavailable as exc:
+            if ALLOW_SKIP:
+                self.skipTest('%s (CIMING_TEST_ALLOW_SKIP=1)' % exc)
+            raise AssertionError(
+                '%s; start it with tools/ensure-services, or set '
+                'CIMING_TEST_ALLOW_SKIP=1 to skip these tests' % exc)
+        # Only the part of the shared logs this test produced.
+        for name, path in self.deployment.logs().items():
+            try:
+                self._log_offsets[name] = os.path.getsize(path)
+            except OSError:
+                self._log_offsets[name] = 0
+        self.addOnException(self._attach_logs)
+        self.client = Client(self.deployment.endpoint)
+        self.project_id = self.client.project_id
+
+    def _attach_logs(self, exc_info):
+        for name, path in self.deployment.logs().items():
+            offset = self._log_offsets.get(name, 0)
+            try:
+                with open(path, 'rb') as log:
+                    log.seek(offset)
+                    text = log.read()[-512 * 1024:].decode('utf-8',
+                                                           'replace')
+            except OSError as exc:
+                text = '(no log: %s)' % exc
+            lines = text.splitlines()[-LOG_TAIL_LINES:]
+            self.addDetail('%s-log' % name,
+                           content.text_content('\n'.join(lines)))
+
+    # Helpers
+
+    def make_temp_dir(self):
+        path = tempfile.mkdtemp(prefix='ciming-func-test-')
+        self.addCleanup(shutil.rmtree, path, True)
+        return path
+
+    def make_data_file(self, size):
+        """A random file of ``size`` bytes: (path, sha512, md5)."""
+        path = os.path.join(self.make_temp_dir(), 'image.raw')
+        sha512, md5 = write_random_file(path, size)
+        return path, sha512, md5
+
+    def make_cloud(self, name=None, client=None):
+        """A local cloud of this test's project, with a directory of its
+        own; returns (cloud, absolute directory)."""
+        client = client or self.client
+        name = name or unique_name('cloud-')
+        rel = '%s-%s' % (client.project_id[:12], name)
+        cloud = client.post('/v1/clouds', {'name': name, 'type': 'local',
+                                           'options': {'path': rel}})
+        return cloud, os.path.join(self.deployment.clouds_root, rel)
+
+    def make_image(self, targets, name=None, client=None):
+        client = client or self.client
+        return client.post('/v1/images', {
+            'name': name or unique_name('image-'),
+            'disk_format': 'raw',
+            'container_format': 'bare',
+            'targets': targets})
+
+    def wait_job(self, job_id, states=('succeeded', 'partial', 'failed',
+                                       'cancelled'), timeout=None,
+                 client=None):
+        client = client or self.client
+        last = {}
+
+        def done():
+            last['job'] = client.get('/v1/jobs/%s' % job_id)
+            return last['job']['state'] in states
+
+        try:
+            wait_for(done, timeout or self.job_timeout, interval=0.2,
+                     what='job %s to reach %s' % (job_id, states))
+        except AssertionError:
+            self.fail('job %s stayed %s' % (job_id, json.dumps(
+                last.get('job'), indent=1, sort_keys=True)))
+        return last['job']
+
+    def staged_files(self, image_id):
+        try:
+            names = os.listdir(self.deployment.staging_dir)
+        except FileNotFoundError:
+            return []
+        return sorted(n for n in names if n.startswith(image_id))
+
+    def cloud_files(self, directory, image_id):
+        try:
+            names = os.listdir(directory)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return sorted(n for n in names if n.startswith(image_id))
+
+    def break_cloud(self, directory):
+        """Make a local cloud unusable, even for root: its directory
+        becomes a regular file."""
+        shutil.rmtree(directory, ignore_errors=True)
+        with open(directory, 'w') as blocker:
+            blocker.write('not a directory\n')
+
+    def fix_cloud(self, directory):
+        os.unlink(directory)
