@@ -73,7 +73,7 @@ def main():
 
     conductor = rpc_service.ConductorService()
     conductor.start()
-    server = wsgi_server.WSGIServer(app.setup_app())
+    server = wsgi_server.WSGIServer(app.make_app())
     server.start()
     print('CIMinG all-in-one: http://%s:%s  (data in %s, clouds: %s)'
           % (server.host, server.port, data_dir,

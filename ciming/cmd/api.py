@@ -11,7 +11,7 @@ from ciming.common import wsgi_server
 def main():
     ciming_service.prepare_service()
     rpc.init()
-    server = wsgi_server.WSGIServer(app.setup_app())
+    server = wsgi_server.WSGIServer(app.make_app())
     server.serve_forever()
     return 0
 
