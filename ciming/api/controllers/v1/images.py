@@ -68,7 +68,7 @@ class ImageFileController(rest.RestController):
     def __init__(self, image_id):
         self.image_id = image_id
 
-    @pecan.expose()
+    @pecan.expose('json')
     def get(self):
         pecan.abort(405, headers={'Allow': 'PUT'})
 
