@@ -83,7 +83,7 @@ class CloudsController(rest.RestController):
         cloud = pecan.request.dbapi.update_cloud(cloud.id, body)
         return views.cloud(cloud)
 
-    @pecan.expose()
+    @pecan.expose(content_type='application/json')
     def delete(self, ident):
         cloud = utils.check_cloud_policy_and_retrieve('ciming:cloud:delete',
                                                       ident)

@@ -205,7 +205,7 @@ class ImagesController(rest.RestController):
             image = pecan.request.dbapi.update_image(image.id, body)
         return views.image(image)
 
-    @pecan.expose()
+    @pecan.expose(content_type='application/json')
     def delete(self, image_id):
         image = utils.check_image_policy_and_retrieve('ciming:image:delete',
                                                       image_id)

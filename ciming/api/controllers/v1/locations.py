@@ -84,7 +84,7 @@ class LocationsController(rest.RestController):
             'v1', 'images', image.id, 'locations', cloud.id)
         return views.location(location, utils.CloudNames(image.project_id))
 
-    @pecan.expose()
+    @pecan.expose(content_type='application/json')
     def delete(self, cloud_ident):
         image = utils.check_image_policy_and_retrieve(
             'ciming:location:delete', self.image_id)
