@@ -132,6 +132,15 @@ def stream_to_staging(image_id, wsgi_input, expected):
             raise exception.DataChecksumMismatch(header=HASH_HEADER)
         area.commit(image_id)
     except BaseException:
-        area.delete(image_id)
+        discard(image_id)
         raise
     return digests
+
+
+def discard(image_id):
+    """Remove the staged data of an image, logging (not raising) errors."""
+    try:
+        staging.StagingArea().delete(image_id)
+    except OSError as exc:
+        LOG.error('Could not remove the staged data of image %s: %s',
+                  image_id, exc)

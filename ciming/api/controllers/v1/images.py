@@ -118,7 +118,7 @@ class ImageFileController(rest.RestController):
     @staticmethod
     def _forget_upload(image_id):
         """Put the image back as it was before the upload started."""
-        staging.StagingArea().delete(image_id)
+        upload.discard(image_id)
         try:
             pecan.request.dbapi.update_image(image_id, {
                 'status': states.IMAGE_QUEUED, 'size': None,

@@ -1,0 +1,210 @@
+"""PUT /v1/images/{id}/file: the streamed upload into staging."""
+
+import base64
+import hashlib
+import io
+import os
+
+import webtest
+
+from ciming.common import staging
+from tests.unit.api import base
+
+DATA = os.urandom(300 * 1024 + 7)
+
+
+class RecordingInput(io.BytesIO):
+    """A WSGI input remembering how much each read asked for."""
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.sizes = []
+
+    def read(self, size=-1):
+        self.sizes.append(size)
+        return super().read(size)
+
+
+class UploadTestCase(base.APITestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.config(upload_chunk_size=65536, group='api')
+        self.cloud = self.create_cloud('dev-a')
+        self.image = self.create_image(targets=['dev-a'])
+        self.url = '/v1/images/%s/file' % self.image['id']
+        self.area = staging.StagingArea()
+
+    def upload(self, data=DATA, headers=None, url=None):
+        all_headers = {'Content-Type': 'application/octet-stream'}
+        all_headers.update(headers or {})
+        return self.request('PUT', url or self.url, data,
+                            headers=all_headers)
+
+    def upload_chunked(self, data=DATA, chunked=True):
+        """A body without Content-Length, as a chunked upload arrives."""
+        request = webtest.TestRequest.blank(self.url, method='PUT')
+        request.environ['wsgi.input'] = RecordingInput(data)
+        if chunked:
+            request.environ.pop('CONTENT_LENGTH', None)
+            request.environ['wsgi.input_terminated'] = True
+            request.headers['Transfer-Encoding'] = 'chunked'
+        else:
+            request.environ['CONTENT_LENGTH'] = str(len(data))
+        request.headers.update(base.MEMBER)
+        request.content_type = 'application/octet-stream'
+        self.app.last_input = request.environ['wsgi.input']
+        return self.app.do_request(request, status='*', expect_errors=True)
+
+    def assertNothingChanged(self):
+        image = self.dbapi.get_image(self.image['id'])
+        self.assertEqual('queued', image.status)
+        self.assertIsNone(image.size)
+        self.assertIsNone(image.os_hash_value)
+        self.assertFalse(image.staged)
+        self.assertFalse(self.area.exists(self.image['id']))
+        self.assertFalse(os.path.exists(
+            self.area.path(self.image['id']) + '.part'))
+        self.assertEqual([], self.dbapi.list_jobs())
+        self.assertEqual([], self.rpcapi.calls)
+
+
+class SuccessfulUploadTestCase(UploadTestCase):
+
+    def test_upload_stages_data_and_starts_a_job(self):
+        response = self.upload()
+        self.assertEqual(202, response.status_int, response.text)
+        job = response.json
+        self.assertTrue(response.headers['Location'].endswith(
+            '/v1/jobs/%s' % job['id']))
+        self.assertEqual('import_upload', job['action'])
+        self.assertEqual('pending', job['state'])
+        self.assertEqual({'type': 'staging', 'host': 'api-host'},
+                         job['source'])
+        self.assertEqual([self.cloud['id']],
+                         [t['cloud_id'] for t in job['targets']])
+
+        image = self.dbapi.get_image(self.image['id'])
+        self.assertEqual('importing', image.status)
+        self.assertEqual(len(DATA), image.size)
+        self.assertEqual(hashlib.md5(DATA).hexdigest(), image.checksum)
+        self.assertEqual('sha512', image.os_hash_algo)
+        self.assertTrue(image.staged)
+        self.assertEqual('api-host', image.staged_host)
+        with self.area.open(image.id) as staged:
+            self.assertEqual(image.os_hash_value,
+                             hashlib.sha512(staged.read()).hexdigest())
+        self.assertEqual(hashlib.sha512(DATA).hexdigest(),
+                         image.os_hash_value)
+        self.assertEqual([{'job_id': job['id'], 'host': 'api-host'}],
+                         self.rpcapi.called('run_job'))
+
+    def test_shared_staging_lets_any_conductor_run_the_job(self):
+        self.config(shared=True, group='staging')
+        self.assertEqual(202, self.upload().status_int)
+        self.assertIsNone(self.rpcapi.called('run_job')[0]['host'])
+
+    def test_chunked_upload(self):
+        response = self.upload_chunked()
+        self.assertEqual(202, response.status_int, response.text)
+        self.assertEqual(len(DATA),
+                         self.dbapi.get_image(self.image['id']).size)
+
+    def test_body_is_read_in_chunks(self):
+        for chunked in (True, False):
+            self.image = self.create_image(targets=['dev-a'])
+            self.url = '/v1/images/%s/file' % self.image['id']
+            response = self.upload_chunked(chunked=chunked)
+            self.assertEqual(202, response.status_int, response.text)
+            # Nobody (webob, pecan) read the whole body at once.
+            sizes = self.app.last_input.sizes
+            self.assertTrue(sizes)
+            self.assertTrue(all(0 < s <= 65536 for s in sizes), sizes)
+
+    def test_matching_checksums_are_accepted(self):
+        md5 = base64.b64encode(hashlib.md5(DATA).digest()).decode()
+        response = self.upload(headers={
+            'Content-MD5': md5,
+            'X-Image-Os-Hash-Value': hashlib.sha512(DATA).hexdigest()})
+        self.assertEqual(202, response.status_int, response.text)
+
+    def test_hex_content_md5_is_accepted(self):
+        response = self.upload(
+            headers={'Content-MD5': hashlib.md5(DATA).hexdigest()})
+        self.assertEqual(202, response.status_int, response.text)
+
+
+class RefusedUploadTestCase(UploadTestCase):
+
+    def test_image_not_queued(self):
+        self.dbapi.update_image(self.image['id'], {'status': 'active'})
+        self.assertError(self.upload(), 409, 'invalid_state')
+        self.assertEqual('active',
+                         self.dbapi.get_image(self.image['id']).status)
+        self.assertEqual([], self.rpcapi.calls)
+
+    def test_second_upload_is_refused(self):
+        self.assertEqual(202, self.upload().status_int)
+        self.assertError(self.upload(), 409, 'invalid_state')
+        self.assertEqual(1, len(self.dbapi.list_jobs()))
+
+    def test_content_length_over_cap(self):
+        self.config(image_size_cap=len(DATA) - 1, group='api')
+        self.assertError(self.upload(), 413, 'image_too_large')
+        self.assertNothingChanged()
+
+    def test_chunked_body_over_cap(self):
+        self.config(image_size_cap=len(DATA) - 1, group='api')
+        self.assertError(self.upload_chunked(), 413, 'image_too_large')
+        self.assertNothingChanged()
+
+    def test_content_md5_mismatch(self):
+        wrong = base64.b64encode(hashlib.md5(b'other').digest()).decode()
+        response = self.upload(headers={'Content-MD5': wrong})
+        self.assertError(response, 400, 'checksum_mismatch')
+        self.assertNothingChanged()
+
+    def test_sha512_mismatch(self):
+        response = self.upload(headers={
+            'X-Image-Os-Hash-Value': hashlib.sha512(b'x').hexdigest()})
+        self.assertError(response, 400, 'checksum_mismatch')
+        self.assertNothingChanged()
+
+    def test_malformed_content_md5(self):
+        response = self.upload(headers={'Content-MD5': 'not-md5'})
+        self.assertError(response, 400, 'invalid_parameter')
+        self.assertNothingChanged()
+
+    def test_empty_upload(self):
+        self.assertError(self.upload(b''), 400, 'invalid')
+        self.assertNothingChanged()
+
+    def test_form_content_type(self):
+        response = self.upload(headers={
+            'Content-Type': 'application/x-www-form-urlencoded'})
+        self.assertError(response, 415, 'unsupported_media_type')
+        self.assertNothingChanged()
+
+    def test_staging_failure_is_a_500_and_changes_nothing(self):
+        os.makedirs(os.path.dirname(self.area.dir), exist_ok=True)
+        with open(self.area.dir, 'w'):
+            pass  # a file where the staging directory should be
+        self.assertError(self.upload(), 500, 'internal_error')
+        os.unlink(self.area.dir)
+        self.assertNothingChanged()
+
+    def test_reader_cannot_upload(self):
+        response = self.upload(headers=base.READER)
+        self.assertError(response, 403, 'forbidden')
+        self.assertNothingChanged()
+
+    def test_other_project_gets_404(self):
+        response = self.upload(headers=base.OTHER)
+        self.assertError(response, 404, 'image_not_found')
+        self.assertNothingChanged()
+
+    def test_download_is_405(self):
+        self.assertEqual(202, self.upload().status_int)
+        response = self.get(self.url)
+        self.assertError(response, 405, 'method_not_allowed')
+        self.assertNotIn(DATA[:64], response.body)
