@@ -28,7 +28,7 @@ def _init_db_once():
         return
     _DB_DIR = tempfile.mkdtemp(prefix='ciming-unit-db-')
     atexit.register(shutil.rmtree, _DB_DIR, True)
-    CONF([], project='ciming')
+    CONF([], project='ciming', default_config_files=[])
     CONF.set_override('connection', 'sqlite:///%s/ciming.sqlite' % _DB_DIR,
                       group='database')
     CONF.set_override('sqlite_synchronous', False, group='database')
@@ -47,6 +47,8 @@ class TestCase(testtools.TestCase):
     def setUp(self):
         super().setUp()
         _init_db_once()
+        # The config fixture leaves CONF unparsed when a test ends.
+        CONF([], project='ciming', default_config_files=[])
         self.addCleanup(_wipe_tables)
         self.config = self.useFixture(config_fixture.Config(CONF)).config
         self.state_path = self.useFixture(fixtures.TempDir()).path

@@ -9,7 +9,6 @@ import webtest
 
 from ciming.api import app
 from ciming.common import policy
-from ciming.conf import CONF
 from tests.unit import base
 
 MEMBER = {'X-Project-Id': 'project-a', 'X-Roles': 'member,reader',
@@ -59,9 +58,6 @@ class APITestCase(base.TestCase):
     """Requests through make_app() as project-a's member by default."""
 
     def setUp(self):
-        # The config fixture of an earlier test reset CONF to unparsed,
-        # and oslo.policy needs a parsed CONF to look for policy files.
-        CONF([], project='ciming', default_config_files=[])
         super().setUp()
         self.config(auth_strategy='noauth')
         self.config(host='api-host')
