@@ -29,6 +29,7 @@ OPERATOR_PROJECT = 'admin'
 
 
 def _set_defaults():
+    rpc.register_opts(CONF)
     CONF.set_default('auth_strategy', 'noauth')
     CONF.set_default('transport_url', 'fake://')
     CONF.set_default('connection', 'sqlite:///$all_in_one.data_dir/'

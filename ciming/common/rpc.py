@@ -2,6 +2,7 @@
 
 from oslo_log import log
 import oslo_messaging as messaging
+from oslo_messaging import opts as messaging_opts
 
 from ciming.common import context as ciming_context
 from ciming.conf import CONF
@@ -13,6 +14,18 @@ NOTIFICATION_TRANSPORT = None
 
 # Exceptions raised on the conductor that the API must see as themselves.
 ALLOWED_EXMODS = ['ciming.common.exception', 'ciming.common.streams']
+
+
+def register_opts(conf=CONF):
+    """Register oslo.messaging's [DEFAULT] options before config parsing.
+
+    So that commands can set their defaults (the all-in-one's fake://)
+    and config files still override them.
+    """
+    messaging.set_transport_defaults(control_exchange='ciming')
+    for group, opts in messaging_opts.list_opts():
+        if group is None:
+            conf.register_opts(opts)
 
 
 def init(conf=CONF):
