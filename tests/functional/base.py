@@ -631,7 +631,13 @@ def stop_all_deployments():
     with _REGISTRY_LOCK:
         for deployment, _error in _DEPLOYMENTS.values():
             if deployment.started:
-                deployment.stop()
+                start = time.monotonic()
+                codes = deployment.stop()
+                took = time.monotonic() - start
+                if took > 5:
+                    sys.stderr.write('stopping the %s deployment took %.1fs '
+                                     '(exit codes %s)\n'
+                                     % (deployment.backend.name, took, codes))
         _DEPLOYMENTS.clear()
 
 
@@ -715,7 +721,8 @@ def check_error(test, resp, status):
     error = body['error']
     for key in ('code', 'title', 'message'):
         test.assertIn(key, error, body)
-    test.assertEqual(status, int(error['code']), body)
+    test.assertIsInstance(error['code'], str, body)
+    test.assertTrue(error['code'], body)
     test.assertTrue(error['message'], body)
     return error
 
