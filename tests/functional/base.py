@@ -52,8 +52,8 @@ import uuid
 
 import requests
 import sqlalchemy as sa
-from testtools import content
 import testtools
+from testtools import content
 
 ALLOW_SKIP = os.environ.get('CIMING_TEST_ALLOW_SKIP') == '1'
 DEBUG = os.environ.get('CIMING_TEST_DEBUG') == '1'
@@ -626,18 +626,25 @@ def get_deployment(backend, config=None):
     return deployment
 
 
+def _stop_deployment(deployment):
+    start = time.monotonic()
+    codes = deployment.stop()
+    took = time.monotonic() - start
+    if took > 10:
+        sys.stderr.write('stopping the %s deployment took %.1fs (exit codes '
+                         '%s)\n' % (deployment.backend.name, took, codes))
+
+
 @atexit.register
 def stop_all_deployments():
+    """Stop every deployment of this process, all at the same time."""
     with _REGISTRY_LOCK:
-        for deployment, _error in _DEPLOYMENTS.values():
-            if deployment.started:
-                start = time.monotonic()
-                codes = deployment.stop()
-                took = time.monotonic() - start
-                if took > 5:
-                    sys.stderr.write('stopping the %s deployment took %.1fs '
-                                     '(exit codes %s)\n'
-                                     % (deployment.backend.name, took, codes))
+        threads = [threading.Thread(target=_stop_deployment, args=(d,))
+                   for d, _error in _DEPLOYMENTS.values() if d.started]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         _DEPLOYMENTS.clear()
 
 
@@ -792,8 +799,10 @@ class FunctionalTestCase(testtools.TestCase):
         return path, sha512, md5
 
     def make_cloud(self, name=None, client=None):
-        """A local cloud of this test's project, with a directory of its
-        own; returns (cloud, absolute directory)."""
+        """A local cloud of this test's project, in a directory of its own.
+
+        Returns (cloud, absolute directory).
+        """
         client = client or self.client
         name = name or unique_name('cloud-')
         rel = '%s-%s' % (client.project_id[:12], name)
@@ -842,8 +851,10 @@ class FunctionalTestCase(testtools.TestCase):
         return sorted(n for n in names if n.startswith(image_id))
 
     def break_cloud(self, directory):
-        """Make a local cloud unusable, even for root: its directory
-        becomes a regular file."""
+        """Make a local cloud unusable, even for root.
+
+        Its directory becomes a regular file.
+        """
         shutil.rmtree(directory, ignore_errors=True)
         with open(directory, 'w') as blocker:
             blocker.write('not a directory\n')

@@ -475,4 +475,3 @@ class MariaDBBadInputTest(BadInputMixin, base.FunctionalTestCase):
 
 class PostgreSQLBadInputTest(BadInputMixin, base.FunctionalTestCase):
     backend = 'postgresql'
-

@@ -189,8 +189,11 @@ class AllInOne:
 
 
 def time_hash(src):
-    """One pass of md5 + sha512 over the file: the CPU floor of each
-    verification CIMinG does (the upload and the transfer both hash)."""
+    """One pass of md5 + sha512 over the file.
+
+    The CPU floor of each verification CIMinG does (the upload and the
+    transfer both hash).
+    """
     settle()
     start = time.monotonic()
     md5, sha512 = hashlib.md5(), hashlib.sha512()
