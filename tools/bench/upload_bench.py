@@ -182,7 +182,7 @@ class AllInOne:
             if time.monotonic() - start > timeout:
                 raise RuntimeError('image %s still %s after %ss'
                                    % (image_id, image['status'], timeout))
-            time.sleep(0.02)
+            time.sleep(0.1)
         end = time.monotonic()
         image['_upload_seconds'] = upload_done - start
         return end - start, image
