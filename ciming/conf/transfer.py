@@ -11,6 +11,11 @@ opts = [
                help='Chunks queued per target before the reader waits. '
                     'Memory stays below chunk_size x queue_depth x '
                     '(targets + 2), whatever the image size.'),
+    cfg.BoolOpt('rehash_staged_data', default=False,
+                help='Hash staged uploads again (md5 and sha512) while '
+                     'copying them to the clouds. The API hashed them as '
+                     'they arrived; this only guards against the staging '
+                     'disk corrupting data, at the cost of CPU time.'),
 ]
 
 

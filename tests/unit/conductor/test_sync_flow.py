@@ -149,11 +149,21 @@ class SyncFlowTestCase(base.TestCase):
         self.assertTrue(image.staged)
 
     def test_corrupt_staged_data_fails_the_job_and_reverts_targets(self):
+        self.config(rehash_staged_data=True, group='transfer')
         image = self._staged_image(data=b'x' * len(DATA))
         job = self._run(image, [self.cloud_a, self.cloud_b])
 
         self.assertEqual(states.JOB_FAILED, job.state)
-        self.assertIn('source data', job.error)
+        self.assertIn('source data has checksum', job.error)
+        for cloud in (self.cloud_a, self.cloud_b):
+            self.assertEqual([], os.listdir(self._cloud_dir(cloud)))
+
+    def test_truncated_staged_data_fails_even_without_rehashing(self):
+        image = self._staged_image(data=DATA[:-1])
+        job = self._run(image, [self.cloud_a, self.cloud_b])
+
+        self.assertEqual(states.JOB_FAILED, job.state)
+        self.assertIn('source data has size', job.error)
         for cloud in (self.cloud_a, self.cloud_b):
             self.assertEqual([], os.listdir(self._cloud_dir(cloud)))
 
