@@ -20,9 +20,9 @@ from ciming.common import states
 from ciming.conductor.flows import sync as sync_flow
 from ciming.conductor.tasks import base as task_base
 from ciming.conductor.tasks import complete
+from ciming.conductor.tasks import monitor
 from ciming.conf import CONF
 from ciming.db import api as dbapi
-from ciming.drivers import loader
 
 LOG = log.getLogger(__name__)
 
@@ -30,7 +30,7 @@ LOG = log.getLogger(__name__)
 class ConductorManager:
     """Endpoint of :class:`ciming.conductor.rpcapi.ConductorAPI`."""
 
-    RPC_API_VERSION = '1.0'
+    RPC_API_VERSION = '1.1'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, host):
@@ -51,10 +51,15 @@ class ConductorManager:
 
     # Jobs
 
-    def run_job(self, context, job_id):
-        """Queue a pending job; a full pool leaves it pending."""
+    def run_job(self, context, job_id, credentials=None):
+        """Queue a pending job; a full pool leaves it pending.
+
+        ``credentials`` (per cloud, from the request) live only in this
+        process's memory for as long as the job runs.
+        """
         try:
-            self._executor.submit(self._run_job, context, job_id)
+            self._executor.submit(self._run_job, context, job_id,
+                                  credentials)
         except futurist.RejectedSubmission:
             LOG.warning('Conductor %(host)s is full; job %(job)s stays '
                         'pending', {'host': self.host, 'job': job_id})
@@ -67,7 +72,7 @@ class ConductorManager:
             LOG.info('Cancelling job %s', job_id)
             event.set()
 
-    def _run_job(self, context, job_id):
+    def _run_job(self, context, job_id, credentials=None):
         try:
             job = self.dbapi.update_job(
                 job_id, {'state': states.JOB_RUNNING,
@@ -82,15 +87,16 @@ class ConductorManager:
         with self._lock:
             self._running[job_id] = cancel_event
         try:
-            self._execute(context, job, cancel_event)
+            self._execute(context, job, credentials, cancel_event)
         finally:
             with self._lock:
                 self._running.pop(job_id, None)
 
-    def _execute(self, context, job, cancel_event):
+    def _execute(self, context, job, credentials, cancel_event):
         cloud_ids = [t.cloud_id for t in job.targets]
         flow = sync_flow.get_sync_flow(cloud_ids)
-        store = {'context': context, 'job_id': job.id,
+        store = {'context': context, 'credentials': credentials or {},
+                 'job_id': job.id,
                  'image_id': job.image_id, 'source': dict(job.source),
                  'cancel_event': cancel_event}
         LOG.info('Job %(job)s: %(action)s of image %(image)s to %(n)d '
@@ -122,18 +128,33 @@ class ConductorManager:
 
     # Questions on clouds, answered synchronously
 
+    def _driver(self, context, credentials, cloud_id):
+        return task_base.get_driver(context, credentials,
+                                    self.dbapi.get_cloud(cloud_id))
+
     @messaging.expected_exceptions(exception.CimingException)
-    def validate_cloud(self, context, cloud_id):
-        cloud = self.dbapi.get_cloud(cloud_id)
-        loader.get_driver(task_base.cloud_record(cloud)).validate()
+    def validate_cloud(self, context, cloud_id, credentials=None):
+        self._driver(context, credentials, cloud_id).validate()
         return True
 
     @messaging.expected_exceptions(exception.CimingException)
+    def describe_remote_image(self, context, cloud_id, remote_id,
+                              credentials=None):
+        """Live metadata of an image in a cloud (for adopt)."""
+        driver = self._driver(context, credentials, cloud_id)
+        return driver.get_image(remote_id).to_dict()
+
+    @messaging.expected_exceptions(exception.CimingException)
+    def list_cloud_images(self, context, cloud_id, credentials=None):
+        """What a cloud holds, tracked by CIMinG or not."""
+        driver = self._driver(context, credentials, cloud_id)
+        return [image.to_dict() for image in driver.list_images()]
+
+    @messaging.expected_exceptions(exception.CimingException)
     def verify_location(self, context, image_id, cloud_id, remote_id,
-                        force=False):
+                        force=False, credentials=None):
         image = self.dbapi.get_image(image_id)
-        cloud = self.dbapi.get_cloud(cloud_id)
-        driver = loader.get_driver(task_base.cloud_record(cloud))
+        driver = self._driver(context, credentials, cloud_id)
         remote = driver.get_image(remote_id)
         if not force:
             for field in ('os_hash_value', 'checksum', 'size'):
@@ -141,10 +162,22 @@ class ConductorManager:
                 if mine is not None and theirs is not None \
                         and mine != theirs:
                     raise exception.ChecksumMismatch(
-                        cloud=cloud.name,
+                        cloud=driver.name,
                         reason='%s is %s, the image has %s'
                                % (field, theirs, mine))
         return remote.to_dict()
+
+    @messaging.expected_exceptions(exception.CimingException)
+    def refresh_image(self, context, image_id, credentials=None):
+        """Check every location of an image now; return live metadata."""
+        image = self.dbapi.get_image(image_id)
+        results = monitor.refresh_locations(self.dbapi, context,
+                                            credentials, image)
+        if not self.dbapi.list_jobs(filters={
+                'image_id': image_id,
+                'state': states.JOB_ACTIVE_STATES}, limit=1):
+            complete.settle_image(self.dbapi, image_id)
+        return results
 
     # Periodic work
 

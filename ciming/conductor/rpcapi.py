@@ -4,6 +4,9 @@ API version history:
 
 * 1.0 - Initial version: run_job, cancel_job, validate_cloud,
   verify_location.
+* 1.1 - run_job, validate_cloud and verify_location take per-request
+  ``credentials``; added describe_remote_image, list_cloud_images and
+  refresh_image.
 """
 
 import oslo_messaging as messaging
@@ -12,14 +15,14 @@ from ciming.common import rpc
 from ciming.conf import CONF
 
 TOPIC = 'ciming-conductor'
-RPC_API_VERSION = '1.0'
+RPC_API_VERSION = '1.1'
 
 
 class ConductorAPI:
     """Versioned client of :class:`ciming.conductor.manager.ConductorManager`.
 
-    Casts carry only ids: a job's details are in the database and its
-    credentials in the conductor's memory.
+    Casts carry ids, and per-request credentials that conductors keep in
+    memory only; a job's details are in the database.
     """
 
     def __init__(self, topic=TOPIC):
@@ -34,27 +37,51 @@ class ConductorAPI:
             kwargs['server'] = host
         return self.client.prepare(**kwargs)
 
-    def run_job(self, context, job_id, host=None):
+    def run_job(self, context, job_id, host=None, credentials=None):
         """Start a pending job, on ``host`` when its data is staged there."""
-        self._prepare(host=host, version='1.0').cast(
-            context, 'run_job', job_id=job_id)
+        kwargs = {'job_id': job_id}
+        if credentials:
+            kwargs['credentials'] = credentials
+        self._prepare(host=host, version='1.1' if credentials else '1.0') \
+            .cast(context, 'run_job', **kwargs)
 
     def cancel_job(self, context, job_id):
         """Tell every conductor to stop the job if it runs it."""
         self._prepare(fanout=True, version='1.0').cast(
             context, 'cancel_job', job_id=job_id)
 
-    def validate_cloud(self, context, cloud_id):
+    def validate_cloud(self, context, cloud_id, credentials=None):
         """Reach a cloud with the caller's authority; raise if it fails."""
-        return self._prepare(version='1.0').call(
-            context, 'validate_cloud', cloud_id=cloud_id)
+        return self._prepare(version='1.1').call(
+            context, 'validate_cloud', cloud_id=cloud_id,
+            credentials=credentials)
 
     def verify_location(self, context, image_id, cloud_id, remote_id,
-                        force=False):
+                        force=False, credentials=None):
         """Check a remote image before it is linked; return its metadata.
 
         Raises RemoteImageNotFound, or ChecksumMismatch unless ``force``.
         """
-        return self._prepare(version='1.0').call(
+        return self._prepare(version='1.1').call(
             context, 'verify_location', image_id=image_id,
-            cloud_id=cloud_id, remote_id=remote_id, force=force)
+            cloud_id=cloud_id, remote_id=remote_id, force=force,
+            credentials=credentials)
+
+    def describe_remote_image(self, context, cloud_id, remote_id,
+                              credentials=None):
+        """Live metadata of one image in a cloud."""
+        return self._prepare(version='1.1').call(
+            context, 'describe_remote_image', cloud_id=cloud_id,
+            remote_id=remote_id, credentials=credentials)
+
+    def list_cloud_images(self, context, cloud_id, credentials=None):
+        """The images a cloud holds, tracked or not."""
+        return self._prepare(version='1.1').call(
+            context, 'list_cloud_images', cloud_id=cloud_id,
+            credentials=credentials)
+
+    def refresh_image(self, context, image_id, credentials=None):
+        """Check every location now; ``{cloud_id: status, error, remote}``."""
+        return self._prepare(version='1.1').call(
+            context, 'refresh_image', image_id=image_id,
+            credentials=credentials)

@@ -99,7 +99,10 @@ class Connection(metaclass=abc.ABCMeta):
     @abc.abstractmethod
     def list_jobs(self, project_id=None, filters=None, marker=None,
                   limit=None):
-        """Jobs, newest first, with filters image_id and state."""
+        """Jobs, newest first, with filters image_id and state.
+
+        A filter value may be a list: any of its values matches.
+        """
 
     @abc.abstractmethod
     def update_job(self, job_id, values, expected_state=None):

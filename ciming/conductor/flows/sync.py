@@ -3,8 +3,8 @@
 It serves both a fresh upload (the source is the staging area) and a sync
 from a cloud that holds the image (the source is that cloud):
 
-    prepare each target → transfer (read once, fan out) →
-    finalize each target → complete the job
+    refresh the other locations → prepare each target →
+    transfer (read once, fan out) → finalize each target → complete
 
 A failure of the whole flow (the source is corrupt, the job is cancelled)
 reverts every prepare, deleting whatever the job created in the targets.
@@ -13,6 +13,7 @@ reverts every prepare, deleting whatever the job created in the targets.
 from taskflow.patterns import linear_flow
 
 from ciming.conductor.tasks import complete
+from ciming.conductor.tasks import monitor
 from ciming.conductor.tasks import targets
 from ciming.conductor.tasks import transfer
 
@@ -20,6 +21,7 @@ from ciming.conductor.tasks import transfer
 def get_sync_flow(cloud_ids):
     """Build the flow for a job whose targets are ``cloud_ids``."""
     flow = linear_flow.Flow('sync')
+    flow.add(monitor.RefreshLocations(cloud_ids))
     flow.add(*[targets.PrepareTarget(c) for c in cloud_ids])
     flow.add(transfer.Transfer(cloud_ids))
     flow.add(*[targets.FinalizeTarget(c) for c in cloud_ids])

@@ -3,6 +3,7 @@
 from oslo_log import log
 from taskflow import task
 
+from ciming.common import credentials as ciming_credentials
 from ciming.common import states
 from ciming.db import api as dbapi
 from ciming.drivers import base as driver_base
@@ -28,6 +29,14 @@ def expected_image(image):
         os_hash_value=image.os_hash_value)
 
 
+def get_driver(context, credentials, cloud):
+    """A driver for a cloud record, reaching it with the right identity."""
+    record = cloud_record(cloud)
+    return loader.get_driver(
+        record, credentials=ciming_credentials.for_cloud(
+            context, record, credentials))
+
+
 class JobTask(task.Task):
     """A task of a job's flow; knows how to reach the DB and the clouds."""
 
@@ -35,9 +44,10 @@ class JobTask(task.Task):
         super().__init__(name=name, **kwargs)
         self.dbapi = dbapi.get_instance()
 
-    def driver_for(self, cloud_id):
-        cloud = self.dbapi.get_cloud(cloud_id)
-        return loader.get_driver(cloud_record(cloud))
+    def driver_for(self, context, credentials, cloud_id):
+        """A driver of a cloud, with the job's in-memory credentials."""
+        return get_driver(context, credentials,
+                          self.dbapi.get_cloud(cloud_id))
 
     def fail_target(self, job_id, image_id, cloud_id, error):
         """Record one target's failure; the job goes on for the others."""

@@ -16,17 +16,25 @@ def remote_key(cloud_id):
 
 
 class PrepareTarget(base.JobTask):
-    """Create the remote record under our unified id; revert deletes it."""
+    """Create the remote record under our unified id; revert deletes it.
+
+    A target that already holds an active image with the same sha512 is
+    linked to it instead of receiving a copy (reported as ``linked``).
+    Publishes the remote id to write to, or None when there is nothing
+    to write (linked, or failed).
+    """
 
     def __init__(self, cloud_id):
         super().__init__(name='prepare-%s' % cloud_id,
                          provides=remote_key(cloud_id),
                          inject={'cloud_id': cloud_id})
 
-    def execute(self, job_id, image_id, cloud_id):
+    def execute(self, context, credentials, job_id, image_id, cloud_id):
         image = self.dbapi.get_image(image_id)
         try:
-            driver = self.driver_for(cloud_id)
+            driver = self.driver_for(context, credentials, cloud_id)
+            if self._link_duplicate(driver, job_id, image, cloud_id):
+                return None
             remote_id = driver.prepare_import(image_id,
                                               base.expected_image(image))
         except Exception as exc:
@@ -40,11 +48,33 @@ class PrepareTarget(base.JobTask):
             'error': None})
         return remote_id
 
-    def revert(self, job_id, image_id, cloud_id, result, **kwargs):
+    def _link_duplicate(self, driver, job_id, image, cloud_id):
+        find = getattr(driver, 'find_by_hash', None)
+        if find is None or not image.os_hash_value:
+            return False
+        same = [r for r in find(image.os_hash_value)
+                if r.size in (None, image.size)]
+        if not same:
+            return False
+        remote = same[0]
+        LOG.info('Job %(job)s: cloud %(cloud)s already holds image '
+                 '%(image)s as %(remote)s; linking it',
+                 {'job': job_id, 'cloud': cloud_id, 'image': image.id,
+                  'remote': remote.remote_id})
+        self.dbapi.update_job_target(job_id, cloud_id, {
+            'state': states.TARGET_LINKED, 'remote_id': remote.remote_id,
+            'bytes_total': image.size})
+        self.dbapi.set_location(image.id, cloud_id, {
+            'status': states.LOC_ACTIVE, 'remote_id': remote.remote_id,
+            'error': None, 'last_seen_at': timeutils.utcnow()})
+        return True
+
+    def revert(self, context, credentials, job_id, image_id, cloud_id,
+               result, **kwargs):
         if not isinstance(result, str):
-            return  # nothing was created, or prepare itself failed
+            return  # nothing was created: linked, or prepare failed
         try:
-            self.driver_for(cloud_id).delete(result)
+            self.driver_for(context, credentials, cloud_id).delete(result)
         except Exception:
             LOG.exception('Job %(job)s: could not delete %(remote)s from '
                           'cloud %(cloud)s', {'job': job_id,
@@ -64,12 +94,13 @@ class FinalizeTarget(base.JobTask):
         super().__init__(name='finalize-%s' % cloud_id,
                          inject={'cloud_id': cloud_id})
 
-    def execute(self, job_id, image_id, cloud_id, transferred):
+    def execute(self, context, credentials, job_id, image_id, cloud_id,
+                transferred):
         remote_id = transferred.get(cloud_id)
         if remote_id is None:
-            return  # this target already failed
+            return  # this target failed, or was linked
         image = self.dbapi.get_image(image_id)
-        driver = self.driver_for(cloud_id)
+        driver = self.driver_for(context, credentials, cloud_id)
         try:
             remote = driver.finalize_import(remote_id,
                                             base.expected_image(image))

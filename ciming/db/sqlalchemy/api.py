@@ -271,9 +271,13 @@ class Connection(api.Connection):
             query = _visible(session.query(models.Job), models.Job,
                              project_id)
             for key in ('image_id', 'state'):
-                if filters.get(key) is not None:
-                    query = query.filter(
-                        getattr(models.Job, key) == filters[key])
+                value = filters.get(key)
+                if value is None:
+                    continue
+                column = getattr(models.Job, key)
+                query = query.filter(
+                    column.in_(value) if isinstance(value, (list, tuple))
+                    else column == value)
             marker_obj = None
             if marker is not None:
                 marker_obj = _visible(
