@@ -103,6 +103,7 @@ class FanOut:
 
     def __init__(self, queue_depth, progress=None):
         self.queue_depth = queue_depth
+        self.bytes_read = 0
         self._progress = progress
         self._consumers = {}
 
@@ -124,6 +125,7 @@ class FanOut:
             for chunk in chunks:
                 live = [c for c in consumers if c.put(chunk)]
                 total += len(chunk)
+                self.bytes_read = total
                 if self._progress is not None:
                     self._progress(total, self)
                 if has_essential and not any(c.essential for c in live):
@@ -168,3 +170,45 @@ class Digests:
     @property
     def os_hash_value(self):
         return self._sha.hexdigest()
+
+
+class IterReader:
+    """A read()-able file over an iterable of byte chunks.
+
+    Bridges libraries that want a file (glanceclient's upload) and those
+    that give an iterator (glanceclient's download) to CIMinG's streams.
+    """
+
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
+        self._current = b''
+        self._pos = 0
+
+    def read(self, size=-1):
+        parts = []
+        while size != 0:
+            if self._pos >= len(self._current):
+                self._current = next(self._chunks, None)
+                self._pos = 0
+                if self._current is None:
+                    self._current = b''
+                    break
+                continue
+            end = (len(self._current) if size < 0
+                   else min(len(self._current), self._pos + size))
+            parts.append(self._current[self._pos:end])
+            if size > 0:
+                size -= end - self._pos
+            self._pos = end
+        return b''.join(parts)
+
+    def close(self):
+        close = getattr(self._chunks, 'close', None)
+        if close is not None:
+            close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
