@@ -99,8 +99,9 @@ class ErrorHook(hooks.PecanHook):
         if not isinstance(exc, exception.CimingException):
             LOG.exception('Unexpected error')
             return _response(500)
-        if exc.status >= 500 and exc.status != 503:
-            # A conductor-side failure: its text may name internals.
+        if exc.status >= 500 and exc.status not in (502, 503):
+            # A conductor-side failure: its text may name internals; a
+            # 502 carries a cloud's own answer, a 503 says who is down.
             LOG.error('Request failed: %s', exc.message)
             return _response(500)
         # Remote exceptions carry the conductor's traceback in str();

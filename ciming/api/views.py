@@ -20,6 +20,12 @@ Location::
     {"cloud_id", "cloud_name", "remote_id", "status", "error",
      "last_seen_at"}
 
+RemoteImage (an image as one cloud reports it, never stored)::
+
+    {"remote_id", "name", "disk_format", "container_format", "size",
+     "checksum", "os_hash_algo", "os_hash_value", "status", "visibility",
+     "properties", "tracked_as" (browsing only: our image id or null)}
+
 Job::
 
     {"id", "image_id", "project_id", "action", "state", "source",
@@ -132,3 +138,8 @@ def job(record, cloud_names=None):
         'finished_at': timestamp(record.finished_at),
         'links': utils.links('jobs', record.id),
     }
+
+
+def remote_image(remote, tracked_as=None):
+    """A cloud's image as the conductor described it, and our id for it."""
+    return dict(remote, tracked_as=tracked_as)

@@ -156,8 +156,21 @@ class ServiceUnavailable(CimingException):
 # Conductor-side errors: they end up in a job's error text, not in HTTP.
 
 class DriverError(CimingException):
+    """A cloud answered with an error: a 502, whose text is the cloud's."""
+
     _msg_fmt = _('Cloud %(cloud)s failed: %(reason)s')
-    code = 'driver_error'
+    code = 'cloud_error'
+    status = http_client.BAD_GATEWAY
+
+
+class CloudAuthFailed(Invalid):
+    _msg_fmt = _('Cloud %(cloud)s refused the credentials: %(reason)s')
+    code = 'cloud_auth_failed'
+
+
+class CredentialsRequired(Invalid):
+    _msg_fmt = _('Cloud %(cloud)s needs credentials: %(reason)s')
+    code = 'credentials_required'
 
 
 class PathOutsideRoot(Invalid):

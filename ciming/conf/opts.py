@@ -7,6 +7,8 @@ from ciming.conf import api
 from ciming.conf import conductor
 from ciming.conf import database
 from ciming.conf import default
+from ciming.conf import glance
+from ciming.conf import keystone
 from ciming.conf import local_driver
 from ciming.conf import staging
 from ciming.conf import transfer
@@ -19,6 +21,8 @@ def list_opts():
         ('api', api.opts),
         ('conductor', conductor.opts),
         ('database', database.list_opts()),
+        ('glance', glance.opts),
+        ('keystone', keystone.opts),
         ('local_driver', local_driver.opts),
         ('staging', staging.opts),
         ('transfer', transfer.opts),

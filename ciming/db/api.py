@@ -79,6 +79,10 @@ class Connection(metaclass=abc.ABCMeta):
         """Create or update the location of an image in a cloud."""
 
     @abc.abstractmethod
+    def tracked_remote_ids(self, cloud_id, project_id=None):
+        """``{remote_id: image_id}`` of the locations in a cloud."""
+
+    @abc.abstractmethod
     def delete_location(self, image_id, cloud_id):
         """Forget an image's location in a cloud."""
 

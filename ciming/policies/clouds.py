@@ -39,6 +39,10 @@ rules = [
     _rule('validate', CLOUD_VALIDATOR,
           'Check that a cloud can be reached with the caller\'s '
           'authority.', 'POST', '/v1/clouds/{cloud}/validate'),
+    _rule('list_images', CLOUD_VALIDATOR,
+          'Browse the images a cloud holds, with the caller\'s '
+          'authority, tracked by CIMinG or not.', 'GET',
+          '/v1/clouds/{cloud}/images'),
 ]
 
 

@@ -31,6 +31,12 @@ rules = [
     _rule('sync', base.ADMIN_OR_PROJECT_MEMBER,
           'Copy an image to more clouds, or again where it failed.',
           [('POST', '/v1/images/{image_id}/sync')]),
+    _rule('adopt', base.ADMIN_OR_PROJECT_MEMBER,
+          'Track an image that exists in a cloud and copy it to others.',
+          [('POST', '/v1/images/adopt')]),
+    _rule('refresh', base.ADMIN_OR_PROJECT_MEMBER,
+          'Check every location of an image in its cloud now.',
+          [('POST', '/v1/images/{image_id}/refresh')]),
 ]
 
 

@@ -25,4 +25,4 @@ UPDATE = {
     'additionalProperties': False,
 }
 
-VALIDATE = common.EMPTY
+VALIDATE = common.WITH_CREDENTIALS

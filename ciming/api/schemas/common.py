@@ -10,3 +10,22 @@ CLOUD_LIST = {
     'uniqueItems': True,
 }
 EMPTY = {'type': 'object', 'properties': {}, 'additionalProperties': False}
+
+# Per-request credentials: cloud name or id -> that cloud's credentials.
+# The shape of each cloud's entry depends on its type (see the drivers).
+CREDENTIALS = {
+    'type': 'object',
+    'maxProperties': 64,
+    'additionalProperties': {
+        'type': 'object',
+        'maxProperties': 32,
+        'additionalProperties': {'type': ['string', 'boolean', 'null'],
+                                 'maxLength': 65536},
+    },
+}
+
+WITH_CREDENTIALS = {
+    'type': 'object',
+    'properties': {'credentials': CREDENTIALS},
+    'additionalProperties': False,
+}

@@ -27,6 +27,31 @@ UPDATE = {
 
 SYNC = {
     'type': 'object',
-    'properties': {'targets': common.CLOUD_LIST},
+    'properties': {'targets': common.CLOUD_LIST,
+                   'credentials': common.CREDENTIALS},
     'additionalProperties': False,
 }
+
+ADOPT = {
+    'type': 'object',
+    'properties': {
+        'source': {
+            'type': 'object',
+            'properties': {
+                'cloud': common.CLOUD_REF,
+                'remote_id': {'type': 'string', 'minLength': 1,
+                              'maxLength': 255},
+            },
+            'required': ['cloud', 'remote_id'],
+            'additionalProperties': False,
+        },
+        'name': common.OPTIONAL_TEXT,
+        'targets': {'type': 'array', 'items': common.CLOUD_REF,
+                    'uniqueItems': True},
+        'credentials': common.CREDENTIALS,
+    },
+    'required': ['source'],
+    'additionalProperties': False,
+}
+
+REFRESH = common.WITH_CREDENTIALS

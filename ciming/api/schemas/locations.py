@@ -8,6 +8,7 @@ CREATE = {
         'cloud': common.CLOUD_REF,
         'remote_id': {'type': 'string', 'minLength': 1, 'maxLength': 255},
         'force': {'type': 'boolean'},
+        'credentials': common.CREDENTIALS,
     },
     'required': ['cloud', 'remote_id'],
     'additionalProperties': False,

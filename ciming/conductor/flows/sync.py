@@ -3,7 +3,8 @@
 It serves both a fresh upload (the source is the staging area) and a sync
 from a cloud that holds the image (the source is that cloud):
 
-    refresh the other locations → prepare each target →
+    refresh the other locations → describe the source →
+    prepare each target (with the source's carried properties) →
     transfer (read once, fan out) → finalize each target → complete
 
 A failure of the whole flow (the source is corrupt, the job is cancelled)
@@ -22,6 +23,7 @@ def get_sync_flow(cloud_ids):
     """Build the flow for a job whose targets are ``cloud_ids``."""
     flow = linear_flow.Flow('sync')
     flow.add(monitor.RefreshLocations(cloud_ids))
+    flow.add(monitor.DescribeSource())
     flow.add(*[targets.PrepareTarget(c) for c in cloud_ids])
     flow.add(transfer.Transfer(cloud_ids))
     flow.add(*[targets.FinalizeTarget(c) for c in cloud_ids])

@@ -77,3 +77,20 @@ class RefreshLocations(base.JobTask):
         refresh_locations(self.dbapi, context, credentials,
                           self.dbapi.get_image(image_id),
                           skip=self.cloud_ids)
+
+
+class DescribeSource(base.JobTask):
+    """Read the source image's properties, for those that follow it.
+
+    Provides ``source_properties``; a staged upload has none.
+    """
+
+    def __init__(self):
+        super().__init__(name='describe-source',
+                         provides='source_properties')
+
+    def execute(self, context, credentials, source):
+        if source['type'] != 'cloud':
+            return {}
+        driver = self.driver_for(context, credentials, source['cloud_id'])
+        return dict(driver.get_image(source['remote_id']).properties or {})

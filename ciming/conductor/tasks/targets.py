@@ -29,14 +29,16 @@ class PrepareTarget(base.JobTask):
                          provides=remote_key(cloud_id),
                          inject={'cloud_id': cloud_id})
 
-    def execute(self, context, credentials, job_id, image_id, cloud_id):
+    def execute(self, context, credentials, job_id, image_id, cloud_id,
+                source_properties):
         image = self.dbapi.get_image(image_id)
+        meta = base.expected_image(image)
+        meta.properties = dict(source_properties)
         try:
             driver = self.driver_for(context, credentials, cloud_id)
             if self._link_duplicate(driver, job_id, image, cloud_id):
                 return None
-            remote_id = driver.prepare_import(image_id,
-                                              base.expected_image(image))
+            remote_id = driver.prepare_import(image_id, meta)
         except Exception as exc:
             self.fail_target(job_id, image_id, cloud_id, exc)
             return None

@@ -214,6 +214,16 @@ class Connection(api.Connection):
             session.flush()
             return location
 
+    def tracked_remote_ids(self, cloud_id, project_id=None):
+        with _session_for_read() as session:
+            query = session.query(models.Location.remote_id,
+                                  models.Location.image_id).join(
+                models.Image).filter(models.Location.cloud_id == cloud_id,
+                                     models.Location.remote_id.isnot(None))
+            if project_id is not None:
+                query = query.filter(models.Image.project_id == project_id)
+            return dict(query.all())
+
     def delete_location(self, image_id, cloud_id):
         with _session_for_write() as session:
             count = session.query(models.Location).filter_by(

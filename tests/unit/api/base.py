@@ -27,6 +27,8 @@ class FakeConductorAPI:
     def __init__(self):
         self.calls = []
         self.remote = {}
+        self.listing = []
+        self.refreshed = {}
         self.error = None
 
     def _record(self, name, **kwargs):
@@ -37,21 +39,40 @@ class FakeConductorAPI:
     def called(self, name):
         return [kwargs for call, kwargs in self.calls if call == name]
 
-    def run_job(self, context, job_id, host=None):
-        self._record('run_job', job_id=job_id, host=host)
+    def run_job(self, context, job_id, host=None, credentials=None):
+        self._record('run_job', job_id=job_id, host=host,
+                     credentials=credentials)
 
     def cancel_job(self, context, job_id):
         self._record('cancel_job', job_id=job_id)
 
-    def validate_cloud(self, context, cloud_id):
-        self._record('validate_cloud', cloud_id=cloud_id)
+    def validate_cloud(self, context, cloud_id, credentials=None):
+        self._record('validate_cloud', cloud_id=cloud_id,
+                     credentials=credentials)
         return True
 
     def verify_location(self, context, image_id, cloud_id, remote_id,
-                        force=False):
+                        force=False, credentials=None):
         self._record('verify_location', image_id=image_id,
-                     cloud_id=cloud_id, remote_id=remote_id, force=force)
+                     cloud_id=cloud_id, remote_id=remote_id, force=force,
+                     credentials=credentials)
         return dict(self.remote, remote_id=remote_id)
+
+    def describe_remote_image(self, context, cloud_id, remote_id,
+                              credentials=None):
+        self._record('describe_remote_image', cloud_id=cloud_id,
+                     remote_id=remote_id, credentials=credentials)
+        return dict(self.remote, remote_id=remote_id)
+
+    def list_cloud_images(self, context, cloud_id, credentials=None):
+        self._record('list_cloud_images', cloud_id=cloud_id,
+                     credentials=credentials)
+        return list(self.listing)
+
+    def refresh_image(self, context, image_id, credentials=None):
+        self._record('refresh_image', image_id=image_id,
+                     credentials=credentials)
+        return dict(self.refreshed)
 
 
 class APITestCase(base.TestCase):

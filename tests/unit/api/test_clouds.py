@@ -181,7 +181,8 @@ class UpdateDeleteCloudTestCase(base.APITestCase):
         response = self.post(self.url + '/validate')
         self.assertEqual(200, response.status_int, response.text)
         self.assertEqual({'valid': True}, response.json)
-        self.assertEqual([{'cloud_id': self.cloud['id']}],
+        self.assertEqual([{'cloud_id': self.cloud['id'],
+                           'credentials': None}],
                          self.rpcapi.called('validate_cloud'))
 
     def test_validate_refuses_a_body(self):

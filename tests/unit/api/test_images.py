@@ -275,7 +275,8 @@ class SyncTestCase(ImagesTestCase):
                           'remote_id': 'r1'}, job['source'])
         self.assertEqual([self.cloud_b['id']],
                          [t['cloud_id'] for t in job['targets']])
-        self.assertEqual([{'job_id': job['id'], 'host': None}],
+        self.assertEqual([{'job_id': job['id'], 'host': None,
+                           'credentials': None}],
                          self.rpcapi.called('run_job'))
         image = self.dbapi.get_image(self.image['id'])
         self.assertEqual('importing', image.status)

@@ -35,7 +35,8 @@ class LocationsTestCase(base.APITestCase):
         self.assertIsNotNone(response.json['last_seen_at'])
         self.assertEqual([{'image_id': self.image['id'],
                            'cloud_id': self.cloud_b['id'],
-                           'remote_id': 'remote-1', 'force': False}],
+                           'remote_id': 'remote-1', 'force': False,
+                           'credentials': None}],
                          self.rpcapi.called('verify_location'))
         image = self.dbapi.get_image(self.image['id'])
         self.assertEqual(42, image.size)

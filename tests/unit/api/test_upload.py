@@ -96,7 +96,8 @@ class SuccessfulUploadTestCase(UploadTestCase):
                              hashlib.sha512(staged.read()).hexdigest())
         self.assertEqual(hashlib.sha512(DATA).hexdigest(),
                          image.os_hash_value)
-        self.assertEqual([{'job_id': job['id'], 'host': 'api-host'}],
+        self.assertEqual([{'job_id': job['id'], 'host': 'api-host',
+                           'credentials': None}],
                          self.rpcapi.called('run_job'))
 
     def test_shared_staging_lets_any_conductor_run_the_job(self):

@@ -9,8 +9,11 @@
   description?, credential_ref?} -> Cloud (the type never changes).
 * ``DELETE /v1/clouds/{id or name}`` -> 204; 409 cloud_in_use while
   images have locations there.
-* ``POST /v1/clouds/{id or name}/validate`` -> {"valid": true}, after the
-  conductor reached the cloud.
+* ``POST /v1/clouds/{id or name}/validate`` {credentials?} ->
+  {"valid": true}, after the conductor reached the cloud.
+* ``GET /v1/clouds/{id or name}/images`` -> {"images": [RemoteImage with
+  "tracked_as": image id or null]}: what the cloud holds, seen with the
+  caller's authority (credentials in the ``X-CIMinG-Credentials`` header).
 
 Cloud is described in :mod:`ciming.api.views`.
 """
@@ -19,6 +22,7 @@ from oslo_utils import uuidutils
 import pecan
 from pecan import rest
 
+from ciming.api import credentials
 from ciming.api.schemas import clouds as schemas
 from ciming.api import utils
 from ciming.api import views
@@ -36,6 +40,11 @@ def _check_name(name):
 class CloudsController(rest.RestController):
 
     _custom_actions = {'validate': ['POST']}
+
+    @pecan.expose()
+    def _lookup(self, ident, subresource=None, *remainder):
+        if subresource == 'images':
+            return CloudImagesController(ident), remainder
 
     @pecan.expose('json')
     def get_all(self, **params):
@@ -92,8 +101,29 @@ class CloudsController(rest.RestController):
 
     @pecan.expose('json')
     def validate(self, ident):
-        utils.load_body(schemas.VALIDATE, allow_empty=True)
+        body = utils.load_body(schemas.VALIDATE, allow_empty=True)
         cloud = utils.check_cloud_policy_and_retrieve(
             'ciming:cloud:validate', ident)
-        pecan.request.rpcapi.validate_cloud(utils.context(), cloud.id)
+        pecan.request.rpcapi.validate_cloud(
+            utils.context(), cloud.id,
+            credentials=credentials.from_request(body))
         return {'valid': True}
+
+
+class CloudImagesController(rest.RestController):
+    """``/v1/clouds/{cloud}/images``: browse a cloud (read only)."""
+
+    def __init__(self, ident):
+        self.ident = ident
+
+    @pecan.expose('json')
+    def get_all(self):
+        cloud = utils.check_cloud_policy_and_retrieve(
+            'ciming:cloud:list_images', self.ident)
+        context = utils.context()
+        remote_images = pecan.request.rpcapi.list_cloud_images(
+            context, cloud.id, credentials=credentials.from_request())
+        tracked = pecan.request.dbapi.tracked_remote_ids(
+            cloud.id, utils.visible_project())
+        return {'images': [views.remote_image(r, tracked.get(r['remote_id']))
+                           for r in remote_images]}

@@ -14,8 +14,19 @@
 * ``PUT /v1/images/{id}/file`` raw bytes (optional ``Content-MD5`` and
   ``X-Image-Os-Hash-Value``) -> 202 Job importing the data to every
   target; ``GET`` of the file is 405: data is never downloadable.
-* ``POST /v1/images/{id}/sync`` {targets?: [cloud...]} -> 202 Job copying
-  the image where it is not active yet (new targets are added).
+* ``POST /v1/images/{id}/sync`` {targets?: [cloud...], credentials?} ->
+  202 Job copying the image where it is not active yet (new targets are
+  added).
+* ``POST /v1/images/adopt`` {source: {cloud, remote_id}, name?,
+  targets?: [cloud...], credentials?} -> 201 Image with an ``active``
+  location in the source cloud, and ``"job"``: the Job syncing it to the
+  targets (null without targets).
+* ``POST /v1/images/{id}/refresh`` {credentials?} -> {"locations":
+  [Location with "remote": live metadata or null]}: every location checked
+  in its cloud now (``missing``, ``checksum_mismatch`` or ``active``).
+
+Calls that reach clouds take per-request ``credentials`` (see
+:mod:`ciming.api.credentials`), also as a header on the upload.
 * ``/v1/images/{id}/locations``: see
   :mod:`ciming.api.controllers.v1.locations`.
 
@@ -23,10 +34,12 @@ Image and Job are described in :mod:`ciming.api.views`.
 """
 
 from oslo_log import log
+from oslo_utils import timeutils
 import pecan
 from pecan import rest
 
 from ciming.api.controllers.v1 import locations
+from ciming.api import credentials
 from ciming.api.schemas import images as schemas
 from ciming.api import upload
 from ciming.api import utils
@@ -48,10 +61,11 @@ _SYNCABLE = (states.IMAGE_QUEUED, states.IMAGE_ACTIVE, states.IMAGE_PARTIAL,
              states.IMAGE_ERROR)
 
 
-def _run_job(job, host):
+def _run_job(job, host, supplied=None):
     """Cast a recorded job; if the cast fails a conductor sweep runs it."""
     try:
-        pecan.request.rpcapi.run_job(utils.context(), job.id, host=host)
+        pecan.request.rpcapi.run_job(utils.context(), job.id, host=host,
+                                     credentials=supplied)
     except Exception:
         LOG.exception('Could not cast job %s; it stays pending', job.id)
 
@@ -82,6 +96,7 @@ class ImageFileController(rest.RestController):
                 resource='Image', id=image.id, state=image.status,
                 reason='data can only be uploaded to a queued image')
         expected = upload.Expected.from_request(pecan.request)
+        supplied = credentials.from_request()
         targets = [loc.cloud_id for loc in image.locations
                    if loc.status != states.LOC_ACTIVE]
         if not targets:
@@ -112,7 +127,7 @@ class ImageFileController(rest.RestController):
         except BaseException:
             self._forget_upload(image.id)
             raise
-        _run_job(job, None if CONF.staging.shared else CONF.host)
+        _run_job(job, None if CONF.staging.shared else CONF.host, supplied)
         return _accepted_job(job)
 
     @staticmethod
@@ -133,7 +148,8 @@ class ImageFileController(rest.RestController):
 
 class ImagesController(rest.RestController):
 
-    _custom_actions = {'sync': ['POST']}
+    _custom_actions = {'sync': ['POST'], 'adopt': ['POST'],
+                       'refresh': ['POST']}
 
     @pecan.expose()
     def _lookup(self, image_id, subresource=None, *remainder):
@@ -223,6 +239,7 @@ class ImagesController(rest.RestController):
         dbapi = pecan.request.dbapi
         image = utils.check_image_policy_and_retrieve('ciming:image:sync',
                                                       image_id)
+        supplied = credentials.from_request(body)
         existing = {loc.cloud_id: loc for loc in image.locations}
         if 'targets' in body:
             wanted = [c.id for c in utils.resolve_targets(
@@ -254,8 +271,74 @@ class ImagesController(rest.RestController):
             for cloud_id in new:
                 dbapi.delete_location(image.id, cloud_id)
             raise
-        _run_job(job, host)
+        _run_job(job, host, supplied)
         return _accepted_job(job)
+
+    @pecan.expose('json')
+    def adopt(self):
+        body = utils.load_body(schemas.ADOPT)
+        context = utils.context()
+        utils.authorize('ciming:image:adopt', utils.project_target())
+        supplied = credentials.from_request(body)
+        source = utils.resolve_cloud(body['source']['cloud'],
+                                     context.project_id)
+        if not loader.driver_class(source.type).capabilities.can_export:
+            raise exception.CapabilityMissing(cloud=source.name,
+                                              action='export')
+        remote = pecan.request.rpcapi.describe_remote_image(
+            context, source.id, body['source']['remote_id'],
+            credentials=supplied)
+        if remote.get('status') not in (None, 'active'):
+            raise exception.InvalidState(
+                resource='Image', id=remote['remote_id'],
+                state=remote['status'],
+                reason='only an active image can be adopted')
+        disk_format = remote.get('disk_format') or 'raw'
+        targets = [c for c in utils.resolve_targets(
+            body.get('targets', []), context.project_id, disk_format)
+            if c.id != source.id]
+
+        dbapi = pecan.request.dbapi
+        image = dbapi.create_image({
+            'project_id': context.project_id,
+            'name': body.get('name') or remote.get('name'),
+            'disk_format': disk_format,
+            'container_format': remote.get('container_format') or 'bare',
+            'size': remote.get('size'),
+            'checksum': remote.get('checksum'),
+            'os_hash_algo': remote.get('os_hash_algo'),
+            'os_hash_value': remote.get('os_hash_value'),
+            'status': states.IMAGE_ACTIVE,
+        }, [c.id for c in targets])
+        dbapi.set_location(image.id, source.id, {
+            'remote_id': remote['remote_id'], 'status': states.LOC_ACTIVE,
+            'last_seen_at': timeutils.utcnow()})
+        job = None
+        if targets:
+            job = dbapi.create_job({
+                'project_id': image.project_id,
+                'image_id': image.id,
+                'action': states.ACTION_SYNC,
+                'source': {'type': 'cloud', 'cloud_id': source.id,
+                           'remote_id': remote['remote_id']},
+                'image_status': states.IMAGE_IMPORTING,
+            }, [c.id for c in targets])
+            _run_job(job, None, supplied)
+        pecan.response.status = 201
+        pecan.response.location = utils.url('v1', 'images', image.id)
+        result = views.image(dbapi.get_image(image.id))
+        result['job'] = views.job(job) if job is not None else None
+        return result
+
+    @pecan.expose('json')
+    def refresh(self, image_id):
+        body = utils.load_body(schemas.REFRESH, allow_empty=True)
+        image = utils.check_image_policy_and_retrieve(
+            'ciming:image:refresh', image_id)
+        results = pecan.request.rpcapi.refresh_image(
+            utils.context(), image.id,
+            credentials=credentials.from_request(body))
+        return locations.live_locations(image.id, results)
 
 
 def _capabilities(cloud_id):

@@ -1,7 +1,12 @@
 """``/v1/images/{id}/locations``: where an image exists, cloud by cloud.
 
-* ``GET`` -> {"locations": [Location]}.
-* ``POST`` {cloud, remote_id, force?} -> 201 Location: link a copy that
+* ``GET [?live=true]`` -> {"locations": [Location]}; with ``live`` each
+  location is checked in its cloud now and carries ``"remote"``: the
+  cloud's live metadata (not stored), or null where it could not be read
+  (``error`` says why). Credentials go in the ``X-CIMinG-Credentials``
+  header.
+* ``POST`` {cloud, remote_id, force?, credentials?} -> 201 Location: link
+  a copy that
   already exists, after the conductor checked it is there and (unless
   ``force``) that its checksum matches; 404 remote_image_not_found, 409
   checksum_mismatch otherwise.
@@ -15,6 +20,7 @@ from oslo_utils import timeutils
 import pecan
 from pecan import rest
 
+from ciming.api import credentials
 from ciming.api.schemas import locations as schemas
 from ciming.api import utils
 from ciming.api import views
@@ -38,15 +44,36 @@ def _status_with_data(locations):
     return states.IMAGE_PARTIAL
 
 
+def live_locations(image_id, results):
+    """Locations after a refresh, each with the cloud's live metadata."""
+    image = pecan.request.dbapi.get_image(image_id)
+    names = utils.CloudNames(image.project_id)
+    shaped = []
+    for loc in image.locations:
+        view = views.location(loc, names)
+        live = results.get(loc.cloud_id) or {}
+        view['remote'] = live.get('remote')
+        if live.get('error') and not view['error']:
+            view['error'] = live['error']
+        shaped.append(view)
+    return {'locations': shaped}
+
+
 class LocationsController(rest.RestController):
 
     def __init__(self, image_id):
         self.image_id = image_id
 
     @pecan.expose('json')
-    def get_all(self):
+    def get_all(self, **params):
+        params = utils.query(params, 'live')
         image = utils.check_image_policy_and_retrieve(
             'ciming:location:list', self.image_id)
+        if utils.parse_bool('live', params['live'] or 'false'):
+            results = pecan.request.rpcapi.refresh_image(
+                utils.context(), image.id,
+                credentials=credentials.from_request())
+            return live_locations(image.id, results)
         names = utils.CloudNames(image.project_id)
         return {'locations': [views.location(loc, names)
                               for loc in image.locations]}
@@ -57,10 +84,11 @@ class LocationsController(rest.RestController):
         dbapi = pecan.request.dbapi
         image = utils.check_image_policy_and_retrieve(
             'ciming:location:create', self.image_id)
+        supplied = credentials.from_request(body)
         cloud = utils.resolve_cloud(body['cloud'], image.project_id)
         remote = pecan.request.rpcapi.verify_location(
             utils.context(), image.id, cloud.id, body['remote_id'],
-            body.get('force', False)) or {}
+            body.get('force', False), credentials=supplied) or {}
 
         location = dbapi.set_location(image.id, cloud.id, {
             'remote_id': remote.get('remote_id') or body['remote_id'],

@@ -1,0 +1,45 @@
+"""Per-request cloud credentials: read from the request, never kept.
+
+JSON calls carry them in the body field ``credentials``; calls whose body
+is not JSON (the upload) or that have no body (browsing a cloud) carry the
+same document base64-encoded in the ``X-CIMinG-Credentials`` header. Either
+way they map cloud names or ids to that cloud's credentials, and leave the
+API only inside the RPC message to the conductor.
+"""
+
+import base64
+import binascii
+import json
+
+import pecan
+
+from ciming.api.schemas import common
+from ciming.api import utils
+from ciming.common import exception
+
+HEADER = 'X-CIMinG-Credentials'
+
+
+def from_request(body=None):
+    """``{cloud_id: credentials}`` from the body and the header, or None."""
+    supplied = {}
+    raw = pecan.request.headers.get(HEADER)
+    if raw:
+        supplied.update(_decode_header(raw))
+    if body:
+        supplied.update(body.pop('credentials', None) or {})
+    if not supplied:
+        return None
+    project_id = utils.context().project_id
+    return {utils.resolve_cloud(ident, project_id).id: values
+            for ident, values in supplied.items()}
+
+
+def _decode_header(raw):
+    try:
+        document = json.loads(base64.b64decode(raw, validate=True))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise exception.InvalidParameterValue(
+            err='%s must be base64-encoded JSON.' % HEADER)
+    utils.validate(document, common.CREDENTIALS)
+    return document

@@ -1,0 +1,29 @@
+"""[glance] options for clouds of type ``openstack`` (Glance images)."""
+
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('glance', title='OpenStack (Glance) clouds')
+
+opts = [
+    cfg.ListOpt('carried_properties',
+                default=['hw_*', 'os_distro', 'os_type', 'os_version',
+                         'os_secure_boot', 'os_require_quiesce',
+                         'architecture', 'hypervisor_type', 'vm_mode',
+                         'img_*', 'trait:*'],
+                help='Image properties copied from a source image to the '
+                     'copies in other clouds, as shell-style patterns '
+                     '(like Glance\'s glance_download_properties). Other '
+                     'properties stay in the cloud they were set in.'),
+    cfg.IntOpt('active_timeout', default=1800, min=1,
+               help='Seconds to wait for an uploaded image to become '
+                    'active before the target fails.'),
+    cfg.FloatOpt('poll_interval', default=1.0, min=0.05,
+                 help='Seconds between two checks of an image\'s status.'),
+    cfg.IntOpt('page_size', default=100, min=1, max=1000,
+               help='Images asked for per page when listing a cloud.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(opts, group=GROUP)

@@ -1,0 +1,265 @@
+"""OpenStack clouds: images in a Glance region, reached with keystoneauth1.
+
+A cloud record of type ``openstack`` names a region (``region``) and, for a
+cloud with its own Keystone, ``options.auth_url`` and the project to work
+in. A record without ``auth_url`` is a region of the cloud CIMinG belongs
+to: the conductor hands the driver the caller's own token for it.
+
+Images are created under CIMinG's unified id where Glance allows it, and
+always carry the property ``ciming_image_id``, so a resumed job finds the
+record it made instead of making a second one.
+"""
+
+import fnmatch
+import time
+
+from glanceclient import client as glance_client
+from glanceclient import exc as glance_exc
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import session as ks_session
+from oslo_log import log
+from oslo_utils import netutils
+
+from ciming.common import exception
+from ciming.common import streams
+from ciming.conf import CONF
+from ciming.drivers import base
+
+LOG = log.getLogger(__name__)
+
+ID_PROPERTY = 'ciming_image_id'
+
+OPTIONS = ('auth_url', 'interface', 'project_id', 'project_name',
+           'project_domain_id', 'project_domain_name', 'user_domain_id',
+           'user_domain_name', 'endpoint_override', 'verify')
+INTERFACES = ('public', 'internal', 'admin')
+
+# Glance's own fields; everything else in an image is a property.
+_CORE_FIELDS = frozenset((
+    'id', 'name', 'status', 'visibility', 'protected', 'checksum',
+    'os_hash_algo', 'os_hash_value', 'owner', 'size', 'virtual_size',
+    'min_ram', 'min_disk', 'disk_format', 'container_format', 'created_at',
+    'updated_at', 'tags', 'direct_url', 'locations', 'self', 'file',
+    'schema', 'os_hidden', 'stores'))
+
+
+def _carried(properties):
+    """The properties that follow an image across clouds (an allow-list)."""
+    patterns = CONF.glance.carried_properties
+    return {k: v for k, v in properties.items()
+            if any(fnmatch.fnmatchcase(k, p) for p in patterns)}
+
+
+class GlanceDriver(base.CloudDriver):
+    """Images of one Glance region, seen with one identity."""
+
+    capabilities = base.Capabilities(can_export=True, can_import=True,
+                                     keeps_id=True)
+
+    @classmethod
+    def validate_options(cls, options):
+        unknown = set(options) - set(OPTIONS)
+        if unknown:
+            raise exception.InvalidParameterValue(
+                err='Unknown options for an openstack cloud: %s.'
+                    % ', '.join(sorted(unknown)))
+        auth_url = options.get('auth_url')
+        if auth_url is not None and not (
+                isinstance(auth_url, str)
+                and netutils.is_valid_uri(auth_url)
+                and auth_url.split(':', 1)[0] in ('http', 'https')):
+            raise exception.InvalidParameterValue(
+                err='auth_url must be an http(s) URL.')
+        if options.get('interface', 'public') not in INTERFACES:
+            raise exception.InvalidParameterValue(
+                err='interface must be one of %s.' % ', '.join(INTERFACES))
+
+    # Connection
+
+    @property
+    def options(self):
+        return self.cloud.get('options') or {}
+
+    def _auth(self):
+        credentials = dict(self.credentials or {})
+        if not credentials:
+            raise exception.CredentialsRequired(
+                cloud=self.name, reason='give them with the request')
+        auth_type = credentials.pop('auth_type', 'password')
+        credentials.setdefault('auth_url', self.options.get('auth_url'))
+        for key in ('project_id', 'project_name', 'project_domain_id',
+                    'project_domain_name', 'user_domain_id',
+                    'user_domain_name'):
+            if key in self.options and key not in credentials:
+                credentials[key] = self.options[key]
+        try:
+            loader = ks_loading.get_plugin_loader(auth_type)
+        except ks_exc.NoMatchingPlugin:
+            raise exception.InvalidParameterValue(
+                err='Unknown auth_type %s.' % auth_type)
+        known = {opt.dest for opt in loader.get_options()}
+        return loader.load_from_options(
+            **{k: v for k, v in credentials.items() if k in known})
+
+    def _client(self):
+        if getattr(self, '_glance', None) is None:
+            session = ks_session.Session(
+                auth=self._auth(), verify=self.options.get('verify', True))
+            self._glance = glance_client.Client(
+                '2', session=session, region_name=self.cloud.get('region'),
+                interface=self.options.get('interface', 'public'),
+                endpoint_override=self.options.get('endpoint_override'))
+        return self._glance
+
+    def _call(self, what, func, *args, passthrough=(), **kwargs):
+        """Call glanceclient, turning its errors into CIMinG's.
+
+        Errors in ``passthrough`` are raised as they are, for the caller
+        to act on (a 404 on get, a 409 on create).
+        """
+        try:
+            return func(*args, **kwargs)
+        except passthrough:
+            raise
+        except (ks_exc.Unauthorized, glance_exc.Unauthorized) as exc:
+            raise exception.CloudAuthFailed(cloud=self.name, reason=exc)
+        except (ks_exc.EndpointNotFound, ks_exc.ConnectionError,
+                ks_exc.CatalogException) as exc:
+            raise exception.DriverError(
+                cloud=self.name, reason='%s: %s' % (what, exc))
+        except glance_exc.HTTPException as exc:
+            raise exception.DriverError(
+                cloud=self.name,
+                reason='%s: %s %s' % (what, exc.code, exc.details or ''))
+
+    # Reading
+
+    def validate(self):
+        self._call('list images', lambda: next(iter(
+            self._client().images.list(limit=1, page_size=1)), None))
+
+    def list_images(self, filters=None):
+        listing = self._client().images.list(
+            filters=dict(filters or {}), page_size=CONF.glance.page_size)
+        return [self._normalize(i)
+                for i in self._call('list images', list, listing)]
+
+    def _raw_image(self, remote_id):
+        try:
+            return self._call('get image %s' % remote_id,
+                              self._client().images.get, remote_id,
+                              passthrough=glance_exc.HTTPNotFound)
+        except glance_exc.HTTPNotFound:
+            raise exception.RemoteImageNotFound(remote_id=remote_id,
+                                                cloud=self.name)
+
+    def get_image(self, remote_id):
+        return self._normalize(self._raw_image(remote_id))
+
+    @staticmethod
+    def _normalize(image):
+        properties = {k: v for k, v in image.items()
+                      if k not in _CORE_FIELDS}
+        return base.RemoteImage(
+            remote_id=image['id'], name=image.get('name'),
+            disk_format=image.get('disk_format'),
+            container_format=image.get('container_format'),
+            size=image.get('size'), checksum=image.get('checksum'),
+            os_hash_algo=image.get('os_hash_algo'),
+            os_hash_value=image.get('os_hash_value'),
+            status=image.get('status'), visibility=image.get('visibility'),
+            properties=properties)
+
+    def open_export(self, remote_id):
+        image = self.get_image(remote_id)
+        if image.status != 'active':
+            raise exception.DriverError(
+                cloud=self.name,
+                reason='image %s is %s, not active' % (remote_id,
+                                                       image.status))
+        data = self._call('download image %s' % remote_id,
+                          self._client().images.data, remote_id,
+                          do_checksum=False)
+        return streams.IterReader(data)
+
+    # Writing
+
+    def find_by_hash(self, os_hash_value):
+        """Active images whose sha512 is ``os_hash_value`` (dedup)."""
+        return [i for i in self.list_images(
+            {'os_hash_value': os_hash_value, 'status': 'active'})]
+
+    def prepare_import(self, image_id, meta):
+        existing = self._ours(image_id)
+        if existing is not None:
+            if existing['status'] == 'queued':
+                return existing['id']  # a resumed job: reuse the record
+            # Data already went in (a crashed upload): start afresh.
+            self.delete(existing['id'])
+        fields = {
+            'name': meta.name or image_id,
+            'disk_format': meta.disk_format,
+            'container_format': meta.container_format,
+            ID_PROPERTY: image_id,
+        }
+        fields.update(_carried(meta.properties or {}))
+        try:
+            image = self._call('create image', self._client().images.create,
+                               id=image_id, passthrough=glance_exc.Conflict,
+                               **fields)
+        except glance_exc.Conflict:
+            # The id is taken (deleted images keep theirs): a new id,
+            # found again through the ciming_image_id property.
+            image = self._call('create image',
+                               self._client().images.create, **fields)
+        return image['id']
+
+    def _ours(self, image_id):
+        """The image this cloud holds for our image id, if any."""
+        try:
+            image = self._raw_image(image_id)
+            if image.get(ID_PROPERTY) == image_id:
+                return image
+        except exception.RemoteImageNotFound:
+            pass
+        found = self._call('find image', list, self._client().images.list(
+            filters={ID_PROPERTY: image_id}, page_size=2))
+        return found[0] if found else None
+
+    def write_import(self, remote_id, chunks):
+        self._call('upload image %s' % remote_id,
+                   self._client().images.upload, remote_id,
+                   streams.IterReader(chunks))
+
+    def finalize_import(self, remote_id, expected):
+        deadline = time.monotonic() + CONF.glance.active_timeout
+        while True:
+            image = self.get_image(remote_id)
+            if image.status == 'active':
+                break
+            if image.status in ('killed', 'deleted', 'deactivated'):
+                raise exception.DriverError(
+                    cloud=self.name, reason='image %s became %s'
+                    % (remote_id, image.status))
+            if time.monotonic() > deadline:
+                raise exception.DriverError(
+                    cloud=self.name, reason='image %s still %s after %d s'
+                    % (remote_id, image.status,
+                       CONF.glance.active_timeout))
+            time.sleep(CONF.glance.poll_interval)
+        for field in ('size', 'checksum', 'os_hash_value'):
+            want, got = getattr(expected, field), getattr(image, field)
+            if want is not None and got is not None and want != got:
+                raise exception.DriverError(
+                    cloud=self.name, reason='Glance reports %s %s, '
+                    'expected %s' % (field, got, want))
+        return image
+
+    def delete(self, remote_id):
+        try:
+            self._call('delete image %s' % remote_id,
+                       self._client().images.delete, remote_id,
+                       passthrough=glance_exc.HTTPNotFound)
+        except glance_exc.HTTPNotFound:
+            pass
