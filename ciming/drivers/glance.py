@@ -12,6 +12,7 @@ record it made instead of making a second one.
 
 import fnmatch
 import time
+from urllib import parse
 
 from glanceclient import client as glance_client
 from glanceclient import exc as glance_exc
@@ -19,7 +20,6 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from oslo_log import log
-from oslo_utils import netutils
 
 from ciming.common import exception
 from ciming.common import streams
@@ -44,6 +44,13 @@ _CORE_FIELDS = frozenset((
     'schema', 'os_hidden', 'stores'))
 
 
+def _is_http_url(value):
+    if not isinstance(value, str):
+        return False
+    parsed = parse.urlsplit(value)
+    return parsed.scheme in ('http', 'https') and bool(parsed.netloc)
+
+
 def _carried(properties):
     """The properties that follow an image across clouds (an allow-list)."""
     patterns = CONF.glance.carried_properties
@@ -65,10 +72,7 @@ class GlanceDriver(base.CloudDriver):
                 err='Unknown options for an openstack cloud: %s.'
                     % ', '.join(sorted(unknown)))
         auth_url = options.get('auth_url')
-        if auth_url is not None and not (
-                isinstance(auth_url, str)
-                and netutils.is_valid_uri(auth_url)
-                and auth_url.split(':', 1)[0] in ('http', 'https')):
+        if auth_url is not None and not _is_http_url(auth_url):
             raise exception.InvalidParameterValue(
                 err='auth_url must be an http(s) URL.')
         if options.get('interface', 'public') not in INTERFACES:
@@ -125,7 +129,8 @@ class GlanceDriver(base.CloudDriver):
         except (ks_exc.Unauthorized, glance_exc.Unauthorized) as exc:
             raise exception.CloudAuthFailed(cloud=self.name, reason=exc)
         except (ks_exc.EndpointNotFound, ks_exc.ConnectionError,
-                ks_exc.CatalogException) as exc:
+                ks_exc.CatalogException,
+                glance_exc.CommunicationError) as exc:
             raise exception.DriverError(
                 cloud=self.name, reason='%s: %s' % (what, exc))
         except glance_exc.HTTPException as exc:
