@@ -54,6 +54,23 @@ class CreateCloudTestCase(base.APITestCase):
                               'options': {'path': 'x', 'url': 'y'}}, 400,
                              'invalid_parameter')
 
+    def test_openstack_options_are_checked(self):
+        for options in ({'auth_url': 'ftp://keystone/v3'},
+                        {'interface': 'private'},
+                        {'auth_url': 'http://keystone/v3', 'password': 'p'}):
+            self._assert_refused({'name': 'beta', 'type': 'openstack',
+                                  'options': options}, 400,
+                                 'invalid_parameter')
+
+    def test_openstack_cloud(self):
+        response = self.post('/v1/clouds', {
+            'name': 'beta', 'type': 'openstack', 'region': 'RegionOne',
+            'options': {'auth_url': 'https://keystone.example/v3',
+                        'project_name': 'demo'}})
+        self.assertEqual(201, response.status_int, response.text)
+        self.assertEqual({'can_export': True, 'can_import': True,
+                          'keeps_id': True}, response.json['capabilities'])
+
     def test_uuid_name(self):
         self._assert_refused({'name': '6f1b1b2e-8a3c-4c1e-9a51-3f0d9c0e2a11',
                               'type': 'local', 'options': {'path': 'x'}},
