@@ -20,8 +20,13 @@ from ciming.common import exception
 HEADER = 'X-CIMinG-Credentials'
 
 
-def from_request(body=None):
-    """``{cloud_id: credentials}`` from the body and the header, or None."""
+def from_request(body=None, project_id=None):
+    """``{cloud_id: credentials}`` from the body and the header, or None.
+
+    Cloud names are those of ``project_id``: the project of the image or
+    cloud the call is about (the caller's own by default), so an admin
+    acting on another project's image names that project's clouds.
+    """
     supplied = {}
     raw = pecan.request.headers.get(HEADER)
     if raw:
@@ -30,7 +35,7 @@ def from_request(body=None):
         supplied.update(body.pop('credentials', None) or {})
     if not supplied:
         return None
-    project_id = utils.context().project_id
+    project_id = project_id or utils.context().project_id
     return {utils.resolve_cloud(ident, project_id).id: values
             for ident, values in supplied.items()}
 
@@ -41,5 +46,6 @@ def _decode_header(raw):
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise exception.InvalidParameterValue(
             err='%s must be base64-encoded JSON.' % HEADER)
-    utils.validate(document, common.CREDENTIALS)
+    utils.validate(document, common.CREDENTIALS, secret=True,
+                   where_from='header %s' % HEADER)
     return document

@@ -42,16 +42,32 @@ def load_body(schema, allow_empty=False):
     return body
 
 
-def validate(value, schema):
-    """Raise SchemaValidationFailed with jsonschema's clearest message."""
+# Parts of a body whose values must never be echoed back in an error.
+SECRET_FIELDS = ('credentials',)
+
+
+def validate(value, schema, secret=False, where_from='body'):
+    """Raise SchemaValidationFailed with jsonschema's clearest message.
+
+    Where the offending value may be a secret (``secret``, or under a
+    field of SECRET_FIELDS) the message names the rule it broke, never
+    the value.
+    """
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(value))
     if error is None:
         return
-    where = '/'.join(str(p) for p in error.absolute_path)
-    reason = error.message if not where else '%s (at %s)' % (error.message,
-                                                             where)
-    raise exception.SchemaValidationFailed(reason=reason)
+    path = list(error.absolute_path)
+    if secret or (path and path[0] in SECRET_FIELDS):
+        message = 'the value breaks the rule %s: %s' % (
+            error.validator, json.dumps(error.validator_value,
+                                        default=str)[:200])
+    else:
+        message = error.message
+    where = '/'.join(str(p) for p in path)
+    reason = message if not where else '%s (at %s)' % (message, where)
+    raise exception.SchemaValidationFailed(reason=reason,
+                                           where_from=where_from)
 
 
 def api_version():

@@ -43,7 +43,7 @@ class MalformedBody(Invalid):
 
 
 class SchemaValidationFailed(Invalid):
-    _msg_fmt = _('Invalid request body: %(reason)s')
+    _msg_fmt = _('Invalid request %(where_from)s: %(reason)s')
     code = 'schema_validation_failed'
 
 

@@ -37,6 +37,14 @@ def _check_name(name):
             err='A cloud name cannot be a UUID: %s.' % name)
 
 
+def _naming_project(cloud):
+    """The project whose cloud names a call's credentials use.
+
+    The owner's, or the caller's for a shared cloud (all projects see it).
+    """
+    return None if cloud.shared else cloud.project_id
+
+
 class CloudsController(rest.RestController):
 
     _custom_actions = {'validate': ['POST']}
@@ -106,7 +114,8 @@ class CloudsController(rest.RestController):
             'ciming:cloud:validate', ident)
         pecan.request.rpcapi.validate_cloud(
             utils.context(), cloud.id,
-            credentials=credentials.from_request(body))
+            credentials=credentials.from_request(
+                body, _naming_project(cloud)))
         return {'valid': True}
 
 
@@ -122,7 +131,8 @@ class CloudImagesController(rest.RestController):
             'ciming:cloud:list_images', self.ident)
         context = utils.context()
         remote_images = pecan.request.rpcapi.list_cloud_images(
-            context, cloud.id, credentials=credentials.from_request())
+            context, cloud.id, credentials=credentials.from_request(
+                project_id=_naming_project(cloud)))
         tracked = pecan.request.dbapi.tracked_remote_ids(
             cloud.id, utils.visible_project())
         return {'images': [views.remote_image(r, tracked.get(r['remote_id']))

@@ -96,7 +96,8 @@ class ImageFileController(rest.RestController):
                 resource='Image', id=image.id, state=image.status,
                 reason='data can only be uploaded to a queued image')
         expected = upload.Expected.from_request(pecan.request)
-        supplied = credentials.from_request()
+        supplied = credentials.from_request(
+            project_id=image.project_id)
         targets = [loc.cloud_id for loc in image.locations
                    if loc.status != states.LOC_ACTIVE]
         if not targets:
@@ -239,7 +240,7 @@ class ImagesController(rest.RestController):
         dbapi = pecan.request.dbapi
         image = utils.check_image_policy_and_retrieve('ciming:image:sync',
                                                       image_id)
-        supplied = credentials.from_request(body)
+        supplied = credentials.from_request(body, image.project_id)
         existing = {loc.cloud_id: loc for loc in image.locations}
         if 'targets' in body:
             wanted = [c.id for c in utils.resolve_targets(
@@ -337,7 +338,7 @@ class ImagesController(rest.RestController):
             'ciming:image:refresh', image_id)
         results = pecan.request.rpcapi.refresh_image(
             utils.context(), image.id,
-            credentials=credentials.from_request(body))
+            credentials=credentials.from_request(body, image.project_id))
         return locations.live_locations(image.id, results)
 
 

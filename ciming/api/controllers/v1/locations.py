@@ -72,7 +72,8 @@ class LocationsController(rest.RestController):
         if utils.parse_bool('live', params['live'] or 'false'):
             results = pecan.request.rpcapi.refresh_image(
                 utils.context(), image.id,
-                credentials=credentials.from_request())
+                credentials=credentials.from_request(
+                    project_id=image.project_id))
             return live_locations(image.id, results)
         names = utils.CloudNames(image.project_id)
         return {'locations': [views.location(loc, names)
@@ -84,7 +85,7 @@ class LocationsController(rest.RestController):
         dbapi = pecan.request.dbapi
         image = utils.check_image_policy_and_retrieve(
             'ciming:location:create', self.image_id)
-        supplied = credentials.from_request(body)
+        supplied = credentials.from_request(body, image.project_id)
         cloud = utils.resolve_cloud(body['cloud'], image.project_id)
         remote = pecan.request.rpcapi.verify_location(
             utils.context(), image.id, cloud.id, body['remote_id'],
