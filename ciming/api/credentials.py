@@ -15,6 +15,7 @@ import pecan
 
 from ciming.api.schemas import common
 from ciming.api import utils
+from ciming.common import credentials as cloud_credentials
 from ciming.common import exception
 
 HEADER = 'X-CIMinG-Credentials'
@@ -36,8 +37,12 @@ def from_request(body=None, project_id=None):
     if not supplied:
         return None
     project_id = project_id or utils.context().project_id
-    return {utils.resolve_cloud(ident, project_id).id: values
-            for ident, values in supplied.items()}
+    resolved = {}
+    for ident, values in supplied.items():
+        cloud = utils.resolve_cloud(ident, project_id)
+        cloud_credentials.check_schema(cloud.type, cloud.name, values)
+        resolved[cloud.id] = values
+    return resolved
 
 
 def _decode_header(raw):

@@ -4,7 +4,13 @@ from oslo_context import context
 
 
 class RequestContext(context.RequestContext):
-    """oslo.context's context; credentials are never part of it."""
+    """oslo.context's context; credentials are never part of it.
+
+    ``trust_id`` is set by the conductor from the job it runs (never sent
+    over RPC): the Keystone trust the job works through.
+    """
+
+    trust_id = None
 
     def to_policy_values(self):
         values = super().to_policy_values()

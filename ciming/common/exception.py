@@ -168,6 +168,18 @@ class CloudAuthFailed(Invalid):
     code = 'cloud_auth_failed'
 
 
+class InvalidCredentials(Invalid):
+    _msg_fmt = _('Credentials for cloud %(cloud)s are not valid: '
+                 '%(reason)s')
+    code = 'invalid_credentials'
+
+
+class CredentialRefUnusable(Invalid):
+    _msg_fmt = _('The credential_ref of cloud %(cloud)s cannot be used: '
+                 '%(reason)s')
+    code = 'credential_ref_unusable'
+
+
 class CredentialsRequired(Invalid):
     _msg_fmt = _('Cloud %(cloud)s needs credentials: %(reason)s')
     code = 'credentials_required'

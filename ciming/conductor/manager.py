@@ -15,6 +15,7 @@ from oslo_utils import timeutils
 from taskflow import engines
 
 from ciming.common import exception
+from ciming.common import keystone
 from ciming.common import staging
 from ciming.common import states
 from ciming.conductor.flows import sync as sync_flow
@@ -86,11 +87,15 @@ class ConductorManager:
         cancel_event = threading.Event()
         with self._lock:
             self._running[job_id] = cancel_event
+        # The job works through its trust, not the token of the request.
+        context.trust_id = job.trust_id
         try:
             self._execute(context, job, credentials, cancel_event)
         finally:
             with self._lock:
                 self._running.pop(job_id, None)
+            if job.trust_id:
+                keystone.delete_trust(job.trust_id)
 
     def _execute(self, context, job, credentials, cancel_event):
         cloud_ids = [t.cloud_id for t in job.targets]

@@ -8,8 +8,10 @@ from ciming.conf import conductor
 from ciming.conf import database
 from ciming.conf import default
 from ciming.conf import glance
+from ciming.conf import jobs
 from ciming.conf import keystone
 from ciming.conf import local_driver
+from ciming.conf import service_user
 from ciming.conf import staging
 from ciming.conf import transfer
 
@@ -21,7 +23,9 @@ conductor.register_opts(CONF)
 database.register_opts(CONF)
 default.register_opts(CONF)
 glance.register_opts(CONF)
+jobs.register_opts(CONF)
 keystone.register_opts(CONF)
 local_driver.register_opts(CONF)
+service_user.register_opts(CONF)
 staging.register_opts(CONF)
 transfer.register_opts(CONF)

@@ -10,6 +10,10 @@ opts = [
                     'Clouds of type openstack without an auth_url option '
                     'are regions of this cloud: CIMinG reaches them with '
                     'the caller\'s own token, no extra credentials.'),
+    cfg.StrOpt('region_name',
+               help='Region whose endpoints CIMinG uses for the services '
+                    'of its own cloud that are not image stores '
+                    '(Barbican).'),
 ]
 
 

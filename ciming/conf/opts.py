@@ -8,8 +8,10 @@ from ciming.conf import conductor
 from ciming.conf import database
 from ciming.conf import default
 from ciming.conf import glance
+from ciming.conf import jobs
 from ciming.conf import keystone
 from ciming.conf import local_driver
+from ciming.conf import service_user
 from ciming.conf import staging
 from ciming.conf import transfer
 
@@ -22,8 +24,10 @@ def list_opts():
         ('conductor', conductor.opts),
         ('database', database.list_opts()),
         ('glance', glance.opts),
+        ('jobs', jobs.opts),
         ('keystone', keystone.opts),
         ('local_driver', local_driver.opts),
+        ('service_user', service_user.list_opts()),
         ('staging', staging.opts),
         ('transfer', transfer.opts),
     ]

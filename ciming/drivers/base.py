@@ -53,6 +53,9 @@ class CloudDriver(metaclass=abc.ABCMeta):
     """
 
     capabilities = Capabilities(can_export=False, can_import=False)
+    # JSON schema of the credentials this kind of cloud takes (per request
+    # or in Barbican); None when it takes none.
+    credentials_schema = None
 
     def __init__(self, cloud, credentials=None):
         self.cloud = cloud

@@ -44,6 +44,42 @@ _CORE_FIELDS = frozenset((
     'schema', 'os_hidden', 'stores'))
 
 
+_NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+_SCOPE = {k: _NAME for k in ('project_id', 'project_name',
+                             'project_domain_id', 'project_domain_name',
+                             'user_domain_id', 'user_domain_name')}
+
+# What a user may give for an openstack cloud: a password, an application
+# credential or a token of that cloud (keystoneauth1 plugin options).
+CREDENTIALS_SCHEMA = {'oneOf': [
+    {'type': 'object',
+     'properties': dict(_SCOPE, auth_type={'enum': ['password']},
+                        username=_NAME, user_id=_NAME,
+                        password={'type': 'string', 'minLength': 1,
+                                  'maxLength': 4096}),
+     'required': ['password'],
+     'anyOf': [{'required': ['username']}, {'required': ['user_id']}],
+     'additionalProperties': False},
+    {'type': 'object',
+     'properties': dict(_SCOPE,
+                        auth_type={'enum': ['v3applicationcredential']},
+                        application_credential_id=_NAME,
+                        application_credential_name=_NAME,
+                        username=_NAME, user_id=_NAME,
+                        application_credential_secret={
+                            'type': 'string', 'minLength': 1,
+                            'maxLength': 4096}),
+     'required': ['auth_type', 'application_credential_secret'],
+     'additionalProperties': False},
+    {'type': 'object',
+     'properties': dict(_SCOPE, auth_type={'enum': ['token', 'v3token']},
+                        token={'type': 'string', 'minLength': 1,
+                               'maxLength': 65536}),
+     'required': ['auth_type', 'token'],
+     'additionalProperties': False},
+]}
+
+
 def _is_http_url(value):
     if not isinstance(value, str):
         return False
@@ -63,6 +99,7 @@ class GlanceDriver(base.CloudDriver):
 
     capabilities = base.Capabilities(can_export=True, can_import=True,
                                      keeps_id=True)
+    credentials_schema = CREDENTIALS_SCHEMA
 
     @classmethod
     def validate_options(cls, options):
@@ -89,7 +126,10 @@ class GlanceDriver(base.CloudDriver):
         credentials = dict(self.credentials or {})
         if not credentials:
             raise exception.CredentialsRequired(
-                cloud=self.name, reason='give them with the request')
+                cloud=self.name, reason='give them with the request or '
+                'in Barbican (credential_ref)')
+        if 'auth_plugin' in credentials:
+            return credentials['auth_plugin']  # the job's trust
         auth_type = credentials.pop('auth_type', 'password')
         credentials.setdefault('auth_url', self.options.get('auth_url'))
         for key in ('project_id', 'project_name', 'project_domain_id',

@@ -18,6 +18,10 @@ from tests.unit.api import base
 
 CANARY = 'canary-5ecr3t-0f-the-user'
 SECRET = {'username': 'bob', 'password': CANARY}
+TOKEN = {'auth_type': 'token', 'token': CANARY}
+PLAIN_TOKEN = {'auth_type': 'token', 'token': 't'}
+FOREIGN = {'type': 'openstack', 'region': 'RegionOne',
+           'options': {'auth_url': 'http://keystone.example:5000/v3'}}
 
 
 def encode(document):
@@ -31,8 +35,9 @@ class CredentialsTestCase(base.APITestCase):
         super().setUp()
         self.log = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
         self.responses = []
-        self.cloud_a = self.create_cloud('dev-a')
-        self.cloud_b = self.create_cloud('dev-b')
+        # Foreign OpenStack clouds: the kind that takes credentials.
+        self.cloud_a = self.create_cloud('dev-a', **FOREIGN)
+        self.cloud_b = self.create_cloud('dev-b', **FOREIGN)
         self.image = self.create_image(targets=['dev-a', 'dev-b'])
         self.image_url = '/v1/images/%s' % self.image['id']
         self.rpcapi.remote = {'name': 'remote', 'disk_format': 'raw',
@@ -80,10 +85,10 @@ class CredentialsTestCase(base.APITestCase):
             'source': {'cloud': 'dev-a', 'remote_id': 'r9'},
             'targets': ['dev-b'],
             'credentials': {'dev-a': SECRET,
-                            self.cloud_b['id']: {'token': CANARY}}})
+                            self.cloud_b['id']: TOKEN}})
         self.assertEqual(201, response.status_int, response.text)
         expected = {self.cloud_a['id']: SECRET,
-                    self.cloud_b['id']: {'token': CANARY}}
+                    self.cloud_b['id']: TOKEN}
         self.assertEqual([expected],
                          [c['credentials'] for c in
                           self.rpcapi.called('describe_remote_image')])
@@ -124,10 +129,10 @@ class CredentialsTestCase(base.APITestCase):
 
     def test_upload_header(self):
         response = self._upload(self._header({'dev-a': SECRET,
-                                              'dev-b': {'token': CANARY}}))
+                                              'dev-b': TOKEN}))
         self.assertEqual(202, response.status_int, response.text)
         self.assertEqual([{self.cloud_a['id']: SECRET,
-                           self.cloud_b['id']: {'token': CANARY}}],
+                           self.cloud_b['id']: TOKEN}],
                          [c['credentials']
                           for c in self.rpcapi.called('run_job')])
 
@@ -150,11 +155,11 @@ class CredentialsTestCase(base.APITestCase):
     def test_header_and_body_together(self):
         response = self.post(
             self.image_url + '/refresh',
-            {'credentials': {'dev-b': {'token': 't'}}},
+            {'credentials': {'dev-b': PLAIN_TOKEN}},
             headers=self._header({'dev-a': SECRET}))
         self.assertEqual(200, response.status_int, response.text)
         self.assertEqual({self.cloud_a['id']: SECRET,
-                          self.cloud_b['id']: {'token': 't'}},
+                          self.cloud_b['id']: PLAIN_TOKEN},
                          self.rpcapi.called('refresh_image')[0]
                          ['credentials'])
 

@@ -93,11 +93,6 @@ class ForCloudTestCase(base.TestCase):
         self.assertEqual({'x': 'y'}, credentials.for_cloud(
             self.context, local, {'dev-a': {'x': 'y'}}))
 
-    def test_mask_names_clouds_only(self):
-        self.assertEqual(['a', 'b'], credentials.mask(
-            {'b': {'password': 'p'}, 'a': {'token': 't'}}))
-        self.assertEqual([], credentials.mask(None))
-
 
 class GetDriverTestCase(base.TestCase):
     """conductor.tasks.base.get_driver: the record and its credentials."""

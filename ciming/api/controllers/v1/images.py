@@ -45,6 +45,7 @@ from ciming.api import upload
 from ciming.api import utils
 from ciming.api import views
 from ciming.common import exception
+from ciming.common import keystone
 from ciming.common import staging
 from ciming.common import states
 from ciming.common import streams
@@ -68,6 +69,21 @@ def _run_job(job, host, supplied=None):
                                      credentials=supplied)
     except Exception:
         LOG.exception('Could not cast job %s; it stays pending', job.id)
+
+
+def _create_job(values, target_ids):
+    """Record a job; with keystone, with the trust it will work through."""
+    trust_id = None
+    if keystone.trusts_enabled():
+        trust_id = keystone.create_trust(
+            pecan.request.environ['keystone.token_auth'])
+        values = dict(values, trust_id=trust_id)
+    try:
+        return pecan.request.dbapi.create_job(values, target_ids)
+    except BaseException:
+        if trust_id is not None:
+            keystone.delete_trust(trust_id)
+        raise
 
 
 def _accepted_job(job):
@@ -117,7 +133,7 @@ class ImageFileController(rest.RestController):
                 'staged': True,
                 'staged_host': CONF.host,
             }, expected_status=[states.IMAGE_UPLOADING])
-            job = dbapi.create_job({
+            job = _create_job({
                 'project_id': image.project_id,
                 'image_id': image.id,
                 'action': states.ACTION_IMPORT_UPLOAD,
@@ -260,7 +276,7 @@ class ImagesController(rest.RestController):
             dbapi.set_location(image.id, cloud_id,
                                {'status': states.LOC_PENDING})
         try:
-            job = dbapi.create_job({
+            job = _create_job({
                 'project_id': image.project_id,
                 'image_id': image.id,
                 'action': states.ACTION_SYNC,
@@ -316,7 +332,7 @@ class ImagesController(rest.RestController):
             'last_seen_at': timeutils.utcnow()})
         job = None
         if targets:
-            job = dbapi.create_job({
+            job = _create_job({
                 'project_id': image.project_id,
                 'image_id': image.id,
                 'action': states.ACTION_SYNC,

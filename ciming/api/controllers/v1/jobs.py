@@ -19,6 +19,7 @@ from ciming.api.schemas import jobs as schemas
 from ciming.api import utils
 from ciming.api import views
 from ciming.common import exception
+from ciming.common import keystone
 from ciming.common import states
 
 
@@ -97,4 +98,6 @@ class JobsController(rest.RestController):
                                expected_status=[states.IMAGE_IMPORTING])
         except exception.InvalidState:
             pass  # the job never moved the image
+        if job.trust_id:
+            keystone.delete_trust(job.trust_id)
         return dbapi.get_job(job.id)
