@@ -5,6 +5,7 @@ import os
 import alembic
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
+from alembic import script as alembic_script
 from oslo_db.sqlalchemy import enginefacade
 
 _INI = os.path.join(os.path.dirname(__file__), 'alembic.ini')
@@ -21,6 +22,12 @@ def upgrade(revision='head'):
         config = _config()
         config.attributes['connection'] = connection
         alembic.command.upgrade(config, revision)
+
+
+def head():
+    """The newest revision of the migrations shipped with this code."""
+    return alembic_script.ScriptDirectory.from_config(
+        _config()).get_current_head()
 
 
 def version():

@@ -1,0 +1,226 @@
+"""``ciming-status upgrade check``: can this code run on this deployment?
+
+Operators run it after installing a new release and before restarting the
+services (and devstack runs it after ``db sync``). Each check returns an
+``oslo_upgradecheck.upgradecheck.Result``; the command exits 0 when all
+succeed, 1 on warnings and 2 on failures.
+
+To add a check: write a ``_check_<what>`` method returning a ``Result``
+and add it to ``_upgrade_checks``, with a unit test for its success and
+its failure in ``tests/unit/cmd/test_status.py``.
+"""
+
+import contextlib
+import os
+import sys
+import tempfile
+
+from oslo_config import cfg
+from oslo_upgradecheck import common_checks
+from oslo_upgradecheck import upgradecheck
+from stevedore import extension
+
+from ciming.conf import CONF
+from ciming.db import api as dbapi
+from ciming.db.sqlalchemy import migration
+from ciming.drivers import base as driver_base
+from ciming.drivers import loader
+
+Code = upgradecheck.Code
+Result = upgradecheck.Result
+
+# The jobboard options belong to the conductor's TaskFlow settings; which
+# group holds them and what they are called is read in one place,
+# _jobboard_conf(), so the check follows them when they change.
+JOBBOARD_GROUPS = ('taskflow', 'task_flow')
+JOBBOARD_NAME = 'ciming-status'
+
+
+def _option(group, name, default=None):
+    """A configured value, or ``default`` when the option does not exist."""
+    try:
+        return getattr(group, name)
+    except (cfg.NoSuchOptError, AttributeError):
+        return default
+
+
+def _jobboard_conf():
+    """The TaskFlow jobboard configuration (URI or dict), or None.
+
+    Understands ``jobboard_enabled`` and either ``jobboard_url``
+    (``redis://host:6379``, ``zookeeper://host:2181``, ``etcd://...``) or
+    ``jobboard_backend`` (or ``jobboard_backend_driver``) with
+    ``jobboard_backend_hosts`` and ``jobboard_backend_port``.
+    """
+    for name in JOBBOARD_GROUPS:
+        group = _option(CONF, name)
+        if group is None:
+            continue
+        if not _option(group, 'jobboard_enabled', True):
+            return None
+        url = (_option(group, 'jobboard_url')
+               or _option(group, 'jobboard_backend_url'))
+        if url:
+            return url
+        backend = (_option(group, 'jobboard_backend')
+                   or _option(group, 'jobboard_backend_driver'))
+        if not backend:
+            return None
+        # Octavia-style driver names: "redis_taskflow_driver" -> "redis".
+        conf = {'board': backend.split('_')[0]}
+        hosts = _option(group, 'jobboard_backend_hosts')
+        if hosts:
+            hosts = hosts if isinstance(hosts, str) else ','.join(hosts)
+            conf['host'] = hosts.split(',')[0].strip()
+            conf['hosts'] = hosts
+        port = _option(group, 'jobboard_backend_port')
+        if port:
+            conf['port'] = port
+        return conf
+    return None
+
+
+def _short(exc):
+    """One line about an error (database errors come with their SQL)."""
+    text = str(getattr(exc, 'orig', None) or exc) or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def _describe(conf):
+    if isinstance(conf, str):
+        # Never print a password that is part of the URL.
+        scheme, _sep, rest = conf.partition('://')
+        return '%s://%s' % (scheme, rest.rpartition('@')[2])
+    return ', '.join('%s=%s' % item for item in sorted(conf.items()))
+
+
+def probe_jobboard(conf):
+    """Connect to the jobboard ``conf`` describes, then disconnect.
+
+    Raises whatever TaskFlow or the backend's client library raises.
+    """
+    from taskflow.jobs import backends
+
+    board = backends.fetch(JOBBOARD_NAME, conf)
+    with contextlib.closing(board):
+        board.connect()
+
+
+class Checks(upgradecheck.UpgradeCommands):
+    """The upgrade checks of CIMinG."""
+
+    def _check_database(self):
+        """The database schema is at the newest migration of this code."""
+        try:
+            current = migration.version()
+        except Exception as exc:
+            return Result(Code.FAILURE,
+                          'Cannot read the database schema version: %s'
+                          % _short(exc))
+        expected = migration.head()
+        if current != expected:
+            return Result(Code.FAILURE,
+                          'The database schema is at %s, this code needs '
+                          '%s: run "ciming-manage db sync".'
+                          % (current or 'no version (empty database)',
+                             expected))
+        return Result(Code.SUCCESS, 'Schema at %s.' % current)
+
+    def _check_staging_dir(self):
+        """Uploads can be written to [staging] dir."""
+        directory = CONF.staging.dir
+        if not os.path.exists(directory):
+            # The API creates it on the first upload: its parent must let it.
+            existing = os.path.dirname(os.path.abspath(directory))
+            while not os.path.exists(existing):
+                existing = os.path.dirname(existing)
+            if os.access(existing, os.W_OK | os.X_OK):
+                return Result(Code.SUCCESS,
+                              '%s will be created on the first upload.'
+                              % directory)
+            return Result(Code.FAILURE,
+                          '[staging] dir %s does not exist and cannot be '
+                          'created: %s is not writable.'
+                          % (directory, existing))
+        if not os.path.isdir(directory):
+            return Result(Code.FAILURE, '[staging] dir %s is not a '
+                                        'directory.' % directory)
+        try:
+            with tempfile.TemporaryFile(dir=directory):
+                pass
+        except OSError as exc:
+            return Result(Code.FAILURE, '[staging] dir %s is not writable: '
+                                        '%s' % (directory, exc))
+        return Result(Code.SUCCESS, '%s is writable.' % directory)
+
+    def _check_drivers(self):
+        """Every installed cloud driver loads, and every cloud has one."""
+        broken = []
+
+        def failed(_manager, entry_point, exc):
+            broken.append('%s (%s: %s)' % (entry_point.name,
+                                           entry_point.value, exc))
+
+        manager = extension.ExtensionManager(
+            loader.NAMESPACE, invoke_on_load=False,
+            on_load_failure_callback=failed)
+        loaded = {}
+        for ext in manager:
+            if (isinstance(ext.plugin, type)
+                    and issubclass(ext.plugin, driver_base.CloudDriver)):
+                loaded[ext.name] = ext.plugin
+            else:
+                broken.append('%s (%r is not a CloudDriver)'
+                              % (ext.name, ext.plugin))
+        if broken:
+            return Result(Code.FAILURE, 'Cloud drivers that do not load: '
+                                        '%s.' % '; '.join(sorted(broken)))
+        if not loaded:
+            return Result(Code.FAILURE, 'No cloud driver is installed '
+                                        '(entry points %s).'
+                          % loader.NAMESPACE)
+        try:
+            used = {cloud.type for cloud in
+                    dbapi.get_instance().list_clouds(project_id=None)}
+        except Exception as exc:
+            return Result(Code.WARNING, 'Drivers %s load, but the clouds '
+                                        'could not be listed: %s'
+                          % (', '.join(sorted(loaded)), _short(exc)))
+        missing = sorted(used - set(loaded))
+        if missing:
+            return Result(Code.FAILURE, 'Clouds of types %s exist but no '
+                                        'driver of these types is '
+                                        'installed.' % ', '.join(missing))
+        return Result(Code.SUCCESS, 'Drivers: %s.'
+                      % ', '.join(sorted(loaded)))
+
+    def _check_jobboard(self):
+        """The TaskFlow jobboard answers, when one is configured."""
+        conf = _jobboard_conf()
+        if conf is None:
+            return Result(Code.SUCCESS, 'No jobboard configured.')
+        try:
+            probe_jobboard(conf)
+        except Exception as exc:
+            return Result(Code.FAILURE, 'The jobboard %s does not answer: '
+                                        '%s' % (_describe(conf), _short(exc)))
+        return Result(Code.SUCCESS, 'Jobboard %s reachable.'
+                      % _describe(conf))
+
+    _upgrade_checks = (
+        ('Database schema', _check_database),
+        ('Staging directory', _check_staging_dir),
+        ('Cloud drivers', _check_drivers),
+        ('Jobboard', _check_jobboard),
+        ('Policy File JSON to YAML Migration',
+         (common_checks.check_policy_json, {'conf': CONF})),
+    )
+
+
+def main():
+    return upgradecheck.main(CONF, project='ciming',
+                             upgrade_command=Checks())
+
+
+if __name__ == '__main__':
+    sys.exit(main())

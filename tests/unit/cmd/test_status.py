@@ -1,0 +1,221 @@
+"""``ciming-status upgrade check``: each check's success and failure."""
+
+import io
+import os
+from unittest import mock
+
+import fixtures
+from oslo_config import cfg
+from oslo_config import fixture as config_fixture
+from oslo_upgradecheck import upgradecheck
+import stevedore
+from taskflow import exceptions as taskflow_exc
+
+from ciming.cmd import status
+from ciming.conf import CONF
+from ciming.db.sqlalchemy import migration
+from ciming.drivers import loader
+from tests.unit import base
+
+Code = upgradecheck.Code
+
+
+class DatabaseCheckTest(base.TestCase):
+
+    def test_schema_at_head_succeeds(self):
+        result = status.Checks()._check_database()
+        self.assertEqual(Code.SUCCESS, result.code, result.details)
+        self.assertIn(migration.head(), result.details)
+
+    def test_schema_behind_head_fails_and_says_db_sync(self):
+        with mock.patch.object(migration, 'version', return_value='0ld'):
+            result = status.Checks()._check_database()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('0ld', result.details)
+        self.assertIn('ciming-manage db sync', result.details)
+
+    def test_empty_database_fails(self):
+        with mock.patch.object(migration, 'version', return_value=None):
+            result = status.Checks()._check_database()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('empty database', result.details)
+
+    def test_unreachable_database_fails(self):
+        with mock.patch.object(migration, 'version',
+                               side_effect=RuntimeError('no server')):
+            result = status.Checks()._check_database()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('no server', result.details)
+
+
+class StagingCheckTest(base.TestCase):
+
+    def test_writable_directory_succeeds(self):
+        directory = os.path.join(self.state_path, 'staging')
+        os.makedirs(directory)
+        self.config(dir=directory, group='staging')
+        result = status.Checks()._check_staging_dir()
+        self.assertEqual(Code.SUCCESS, result.code, result.details)
+        self.assertEqual([], os.listdir(directory))
+
+    def test_missing_directory_under_writable_parent_succeeds(self):
+        self.config(dir=os.path.join(self.state_path, 'a', 'staging'),
+                    group='staging')
+        result = status.Checks()._check_staging_dir()
+        self.assertEqual(Code.SUCCESS, result.code, result.details)
+
+    def test_missing_directory_under_read_only_parent_fails(self):
+        parent = os.path.join(self.state_path, 'ro')
+        os.makedirs(parent)
+        self.config(dir=os.path.join(parent, 'staging'), group='staging')
+        with mock.patch.object(os, 'access', return_value=False):
+            result = status.Checks()._check_staging_dir()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn(parent, result.details)
+
+    def test_unwritable_directory_fails(self):
+        self.config(dir=self.state_path, group='staging')
+        with mock.patch('tempfile.TemporaryFile',
+                        side_effect=PermissionError(13, 'denied')):
+            result = status.Checks()._check_staging_dir()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('not writable', result.details)
+
+    def test_file_instead_of_directory_fails(self):
+        path = os.path.join(self.state_path, 'file')
+        open(path, 'w').close()
+        self.config(dir=path, group='staging')
+        result = status.Checks()._check_staging_dir()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('not a directory', result.details)
+
+
+class DriversCheckTest(base.TestCase):
+
+    def _manager(self, plugins, broken=()):
+        """A stand-in ExtensionManager class with these extensions."""
+        def make(namespace, invoke_on_load, on_load_failure_callback):
+            self.assertEqual(loader.NAMESPACE, namespace)
+            for name, value in broken:
+                entry_point = mock.Mock(value=value)
+                entry_point.name = name
+                on_load_failure_callback(None, entry_point,
+                                         ImportError('no module'))
+            return [stevedore.extension.Extension(name, None, plugin, None)
+                    for name, plugin in plugins.items()]
+        return mock.patch.object(status.extension, 'ExtensionManager',
+                                 side_effect=make)
+
+    def test_installed_drivers_succeed(self):
+        result = status.Checks()._check_drivers()
+        self.assertEqual(Code.SUCCESS, result.code, result.details)
+        for cloud_type in loader.cloud_types():
+            self.assertIn(cloud_type, result.details)
+
+    def test_driver_that_does_not_import_fails(self):
+        local = loader.driver_class('local')
+        with self._manager({'local': local},
+                           broken=[('aws', 'ciming.drivers.aws:AwsDriver')]):
+            result = status.Checks()._check_drivers()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('aws', result.details)
+        self.assertIn('no module', result.details)
+
+    def test_entry_point_that_is_not_a_driver_fails(self):
+        with self._manager({'odd': object}):
+            result = status.Checks()._check_drivers()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('not a CloudDriver', result.details)
+
+    def test_no_driver_fails(self):
+        with self._manager({}):
+            result = status.Checks()._check_drivers()
+        self.assertEqual(Code.FAILURE, result.code)
+
+    def test_cloud_whose_driver_is_gone_fails(self):
+        self.dbapi.create_cloud({'name': 'old', 'type': 'vanished',
+                                 'project_id': 'p', 'options': {}})
+        result = status.Checks()._check_drivers()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('vanished', result.details)
+
+
+class JobboardCheckTest(base.TestCase):
+
+    def _register(self, **values):
+        """Register [taskflow] jobboard options as the conductor would."""
+        group = cfg.OptGroup('taskflow')
+        opts = [cfg.BoolOpt('jobboard_enabled', default=True),
+                cfg.StrOpt('jobboard_url', secret=True),
+                cfg.StrOpt('jobboard_backend'),
+                cfg.ListOpt('jobboard_backend_hosts'),
+                cfg.PortOpt('jobboard_backend_port')]
+        self.useFixture(config_fixture.Config(CONF)).register_opts(
+            opts, group=group)
+        for name, value in values.items():
+            self.config(group='taskflow', **{name: value})
+
+    def test_without_jobboard_options_succeeds_as_not_configured(self):
+        with mock.patch.object(status, 'probe_jobboard') as probe:
+            result = status.Checks()._check_jobboard()
+        self.assertEqual(Code.SUCCESS, result.code)
+        self.assertIn('No jobboard', result.details)
+        probe.assert_not_called()
+
+    def test_disabled_jobboard_is_not_probed(self):
+        self._register(jobboard_enabled=False,
+                       jobboard_url='redis://127.0.0.1:1')
+        with mock.patch.object(status, 'probe_jobboard') as probe:
+            result = status.Checks()._check_jobboard()
+        self.assertEqual(Code.SUCCESS, result.code)
+        probe.assert_not_called()
+
+    def test_reachable_jobboard_succeeds(self):
+        self._register(jobboard_url='redis://:pw@redis-host:6379')
+        with mock.patch.object(status, 'probe_jobboard') as probe:
+            result = status.Checks()._check_jobboard()
+        self.assertEqual(Code.SUCCESS, result.code, result.details)
+        probe.assert_called_once_with('redis://:pw@redis-host:6379')
+        self.assertNotIn('pw', result.details)
+
+    def test_unreachable_jobboard_fails(self):
+        self._register(jobboard_url='redis://:pw@redis-host:6379')
+        with mock.patch.object(status, 'probe_jobboard',
+                               side_effect=ConnectionError('refused')):
+            result = status.Checks()._check_jobboard()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('refused', result.details)
+        self.assertIn('redis-host', result.details)
+        self.assertNotIn('pw', result.details)
+
+    def test_backend_with_hosts_and_port(self):
+        self._register(jobboard_backend='redis_taskflow_driver',
+                       jobboard_backend_hosts=['10.0.0.1', '10.0.0.2'],
+                       jobboard_backend_port=6379)
+        with mock.patch.object(status, 'probe_jobboard') as probe:
+            result = status.Checks()._check_jobboard()
+        self.assertEqual(Code.SUCCESS, result.code, result.details)
+        probe.assert_called_once_with({
+            'board': 'redis', 'host': '10.0.0.1',
+            'hosts': '10.0.0.1,10.0.0.2', 'port': 6379})
+
+    def test_probe_of_an_unknown_backend_raises(self):
+        self.assertRaises(taskflow_exc.NotFound, status.probe_jobboard,
+                          'no-such-board://127.0.0.1:1')
+
+
+class UpgradeCheckCommandTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.output = io.StringIO()
+        self.useFixture(fixtures.MockPatch('sys.stdout', self.output))
+
+    def test_all_checks_pass_on_a_synced_database(self):
+        self.config(dir=self.state_path, group='staging')
+        self.assertEqual(Code.SUCCESS, status.Checks().check())
+
+    def test_any_failure_makes_the_command_fail(self):
+        with mock.patch.object(migration, 'version', return_value=None):
+            self.assertEqual(Code.FAILURE, status.Checks().check())
+        self.assertIn('ciming-manage db sync', self.output.getvalue())
