@@ -13,6 +13,7 @@ ALPHA_GLANCE1_PORT=${CIMING_FUNC_ALPHA_GLANCE1_PORT:-9292}
 ALPHA_GLANCE2_PORT=${CIMING_FUNC_ALPHA_GLANCE2_PORT:-9293}
 BETA_KEYSTONE_PORT=${CIMING_FUNC_BETA_KEYSTONE_PORT:-5001}
 BETA_GLANCE_PORT=${CIMING_FUNC_BETA_GLANCE_PORT:-9294}
+ALPHA_BARBICAN_PORT=${CIMING_FUNC_ALPHA_BARBICAN_PORT:-9311}
 
 # Seconds to wait for one service to answer, for pip, for a stop.
 START_TIMEOUT=${CIMING_FUNC_START_TIMEOUT:-120}
@@ -27,6 +28,7 @@ SERVICES=(
     "alpha-glance-r1 alpha glance $ALPHA_GLANCE1_PORT RegionOne"
     "alpha-glance-r2 alpha glance $ALPHA_GLANCE2_PORT RegionTwo"
     "beta-glance beta glance $BETA_GLANCE_PORT RegionOne"
+    "alpha-barbican alpha barbican $ALPHA_BARBICAN_PORT RegionOne"
 )
 
 log() { echo "${0##*/}: $*" >&2; }
@@ -38,6 +40,9 @@ health_url() {
     case $kind in
         keystone) echo "http://$HOST:$port/v3" ;;
         glance) echo "http://$HOST:$port/versions" ;;
+        # oslo.middleware's healthcheck, beside the API in the paste ini
+        # (loaded with it); "/" answers 300 (version list).
+        barbican) echo "http://$HOST:$port/healthcheck" ;;
     esac
 }
 
@@ -60,6 +65,20 @@ pid_of() {
 # port_busy PORT: true when something accepts connections on PORT.
 port_busy() {
     timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$1" 2>/dev/null
+}
+
+# port_holder PORT: the processes listening on PORT, one per line, for
+# error messages. A server whose state directory was removed while it ran
+# shows a "(deleted)" working directory: stop cannot find it any more.
+port_holder() {
+    local pids pid
+    pids=$(ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' \
+        | cut -d= -f2 | sort -u) || true
+    for pid in $pids; do
+        printf '  pid %s: %s (cwd %s)\n' "$pid" \
+            "$(ps -o args= -p "$pid" 2>/dev/null)" \
+            "$(readlink "/proc/$pid/cwd" 2>/dev/null)"
+    done
 }
 
 # stop_service NAME: SIGTERM the gunicorn master of NAME (its workers

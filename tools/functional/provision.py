@@ -34,8 +34,9 @@ def url(port):
     return 'http://%s:%s' % (HOST, port)
 
 
-# The two clouds: their Keystone, the Glance of each region, and who is in
-# them: user -> (password, project, roles on that project).
+# The two clouds: their Keystone, the Glance of each region, alpha's
+# Barbican, and who is in them: user -> (password, project, roles on that
+# project).
 CLOUDS = {
     'alpha': {
         'keystone': url(ENV['FUNC_ALPHA_KEYSTONE_PORT']),
@@ -43,8 +44,11 @@ CLOUDS = {
             'RegionOne': url(ENV['FUNC_ALPHA_GLANCE1_PORT']),
             'RegionTwo': url(ENV['FUNC_ALPHA_GLANCE2_PORT']),
         },
+        # One Barbican for the cloud, in the catalog of every region.
+        'barbican': url(ENV['FUNC_ALPHA_BARBICAN_PORT']),
         'users': {
             'glance': (SERVICE_PASSWORD, 'service', ['admin', 'service']),
+            'barbican': (SERVICE_PASSWORD, 'service', ['admin', 'service']),
             'ciming': (SERVICE_PASSWORD, 'service', ['admin']),
             'demo': (USER_PASSWORD, 'demo', ['member', 'reader']),
             'other': (USER_PASSWORD, 'other', ['member', 'reader']),
@@ -192,6 +196,10 @@ def provision(cloud):
         # region: every region needs identity endpoints too.
         ks.endpoint(identity_id, region, ks.base_url)
         ks.endpoint(image_id, region, glance_url)
+    if cloud.get('barbican'):
+        key_manager_id = ks.service('key-manager', 'barbican')
+        for region in cloud['glance']:
+            ks.endpoint(key_manager_id, region, cloud['barbican'])
 
     users = {
         'admin': {
@@ -214,7 +222,7 @@ def provision(cloud):
     for user in users.values():
         user.update(user_domain_name='Default',
                     project_domain_name='Default')
-    return {
+    result = {
         'auth_url': ks.auth_url,
         'keystone': ks.base_url,
         'regions': {region: {'image': glance_url}
@@ -224,6 +232,9 @@ def provision(cloud):
         'roles': {name: ks.role(name)
                   for name in ('admin', 'member', 'reader', 'service')},
     }
+    if cloud.get('barbican'):
+        result['key_manager'] = cloud['barbican']
+    return result
 
 
 def provision_all():
