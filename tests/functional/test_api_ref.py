@@ -1,0 +1,347 @@
+"""The API reference's samples, checked against a live all-in-one.
+
+Every call documented in ``api-ref/source`` is made here, in an order
+where each finds what it needs (clouds, an uploaded image, jobs). A call
+with a request sample sends that file as it is; a call with a response
+sample must answer with the documented status and a body of the same
+structure as the sample: the same keys, recursively, in objects and in
+the items of lists.
+
+``CIMING_API_REF_WRITE_SAMPLES=1`` writes the response samples from the
+live answers instead (with the endpoint replaced by a neutral one); review
+the diff before committing it.
+"""
+
+import glob
+import json
+import os
+import re
+import shutil
+import tempfile
+
+import requests
+import testtools
+from testtools import content
+
+from tests.functional import base
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+SOURCE = os.path.join(TOP, 'api-ref', 'source')
+SAMPLES = os.path.join(SOURCE, 'samples')
+WRITE = os.environ.get('CIMING_API_REF_WRITE_SAMPLES') == '1'
+SAMPLE_ENDPOINT = 'http://ciming.example.com:9779'
+
+MiB = base.MiB
+PROJECT = {'X-Project-Id': 'demo', 'X-Roles': 'member,reader'}
+ADMIN = {'X-Project-Id': 'demo', 'X-Roles': 'admin,member,reader'}
+JOB_TIMEOUT = 120
+# Objects whose keys are data (cloud options, image properties), not API.
+FREE_FORM = ('options', 'properties', 'credentials')
+
+
+def documented_calls():
+    """(method, URL regex, .inc file) of every ``rest_method``."""
+    calls = []
+    for inc in sorted(glob.glob(os.path.join(SOURCE, '*.inc'))):
+        with open(inc) as text:
+            for method, path in re.findall(
+                    r'^\.\. rest_method:: (\S+) (\S+)$', text.read(), re.M):
+                pattern = re.sub(r'\\{[a-z_]+\\}', '[^/?]+',
+                                 re.escape(path))
+                calls.append((method, '^%s(\\?.*)?$' % pattern,
+                              os.path.basename(inc)))
+    return calls
+
+
+def load_sample(name):
+    with open(os.path.join(SAMPLES, name)) as sample:
+        return json.load(sample)
+
+
+def structure_differences(sample, live, path='$'):
+    """Where ``live`` does not have the structure of ``sample``."""
+    if isinstance(sample, dict) and isinstance(live, dict):
+        if path.rsplit('.', 1)[-1] in FREE_FORM:
+            return []
+        problems = []
+        missing = sorted(set(sample) - set(live))
+        extra = sorted(set(live) - set(sample))
+        if missing:
+            problems.append('%s: documented but not returned: %s'
+                            % (path, ', '.join(missing)))
+        if extra:
+            problems.append('%s: returned but not documented: %s'
+                            % (path, ', '.join(extra)))
+        for key in sorted(set(sample) & set(live)):
+            problems += structure_differences(sample[key], live[key],
+                                              '%s.%s' % (path, key))
+        return problems
+    if isinstance(sample, list) and isinstance(live, list):
+        if sample and not live:
+            return ['%s: the sample has items, the live list none' % path]
+        problems = []
+        for index, item in enumerate(sample):
+            problems += structure_differences(
+                item, live[min(index, len(live) - 1)],
+                '%s[%d]' % (path, index))
+        return problems
+    if isinstance(sample, (dict, list)) or isinstance(live, (dict, list)):
+        if sample is None or live is None:
+            return []  # an optional object: null in one of the two
+        return ['%s: a %s in the sample, a %s live'
+                % (path, type(sample).__name__, type(live).__name__)]
+    return []
+
+
+class ApiRefSamplesTest(testtools.TestCase):
+    """One scenario through every documented call, in order."""
+
+    def setUp(self):
+        super().setUp()
+        self.dir = tempfile.mkdtemp(prefix='ciming-api-ref-')
+        if not base.KEEP:
+            self.addCleanup(shutil.rmtree, self.dir, True)
+        self.data_dir = os.path.join(self.dir, 'data')
+        port = base.free_port()
+        self.endpoint = 'http://127.0.0.1:%s' % port
+        config_file = os.path.join(self.dir, 'ciming.conf')
+        base.write_config(config_file, {
+            'DEFAULT': {'debug': base.DEBUG},
+            'all_in_one': {'data_dir': self.data_dir,
+                           'local_clouds': 'dev-a,dev-b,dev-c,dev-d'},
+            'api': {'port': port},
+        })
+        self.log = os.path.join(self.dir, 'all-in-one.log')
+        self.service = base.Process(
+            'all-in-one', [base.find_command('ciming-all-in-one'),
+                           '--config-file', config_file], self.log)
+        self.service.start()
+        self.addCleanup(self.service.stop)
+        self.addOnException(self._attach_log)
+        self.session = requests.Session()
+        self.checked = []
+        self.made = []
+        base.wait_for(self._up, base.START_TIMEOUT, interval=0.2,
+                      what='ciming-all-in-one to answer')
+
+    def _attach_log(self, exc_info):
+        self.addDetail('all-in-one-log', content.text_content(
+            base.tail(self.log)))
+        self.addDetail('checked', content.text_content(
+            '\n'.join(self.checked)))
+
+    def _up(self):
+        if not self.service.alive():
+            self.fail('ciming-all-in-one exited:\n%s' % base.tail(self.log))
+        try:
+            return self.session.get(self.endpoint + '/healthcheck',
+                                    timeout=5).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def local_cloud_dir(self, cloud):
+        return os.path.join(self.data_dir, 'local-clouds', cloud)
+
+    # One documented call
+
+    def call(self, method, path, status, request=None, response=None,
+             headers=None, data=None):
+        """Make a call; check (or write) its response sample."""
+        body = load_sample(request) if request else None
+        reply = self.session.request(
+            method, self.endpoint + path, json=body, data=data,
+            headers=dict(headers or PROJECT), timeout=120)
+        self.checked.append('%s %s -> %s' % (method, path,
+                                             reply.status_code))
+        self.made.append((method, path))
+        self.assertEqual(status, reply.status_code,
+                         '%s %s (%s): %s' % (method, path, request,
+                                             reply.text))
+        if response is None:
+            return reply.json() if reply.content else None
+        live = reply.json()
+        if WRITE:
+            self._write_sample(response, live)
+        else:
+            problems = structure_differences(load_sample(response), live)
+            self.assertEqual([], problems, '%s %s: %s differs from the live '
+                             'answer %s' % (method, path, response,
+                                            json.dumps(live, indent=2)))
+        return live
+
+    def _write_sample(self, name, live):
+        text = json.dumps(live, indent=4, sort_keys=True)
+        text = text.replace(self.endpoint, SAMPLE_ENDPOINT)
+        with open(os.path.join(SAMPLES, name), 'w') as sample:
+            sample.write(text + '\n')
+
+    def wait_job(self, job_id, states=('succeeded',)):
+        def ended():
+            job = self.session.get(self.endpoint + '/v1/jobs/' + job_id,
+                                   headers=PROJECT, timeout=30).json()
+            if job['state'] in ('failed', 'partial', 'cancelled'):
+                self.assertIn(job['state'], states, job)
+            return job if job['state'] in states else None
+        return base.wait_for(ended, JOB_TIMEOUT, interval=0.2,
+                             what='job %s' % job_id)
+
+    def test_every_sample_matches_the_live_api(self):
+        # Versions
+        self.call('GET', '/', 200, response='versions-list-resp.json')
+        self.call('GET', '/v1', 200, response='version-show-resp.json')
+
+        # Clouds
+        self.call('POST', '/v1/clouds', 201, request='cloud-create-req.json',
+                  response='cloud-create-resp.json', headers=ADMIN)
+        self.call('GET', '/v1/clouds', 200, response='clouds-list-resp.json')
+        self.call('GET', '/v1/clouds/region-two', 200,
+                  response='cloud-show-resp.json')
+        self.call('PATCH', '/v1/clouds/region-two', 200,
+                  request='cloud-update-req.json',
+                  response='cloud-update-resp.json', headers=ADMIN)
+        self.call('POST', '/v1/clouds/dev-a/validate', 200,
+                  response='cloud-validate-resp.json')
+
+        # Images: create, upload, show, list, update
+        image = self.call('POST', '/v1/images', 201,
+                          request='image-create-req.json',
+                          response='image-create-resp.json')
+        image_path = '/v1/images/%s' % image['id']
+        data = os.path.join(self.dir, 'image.raw')
+        base.write_random_file(data, 4 * MiB)
+        with open(data, 'rb') as upload:
+            job = self.call('PUT', image_path + '/file', 202, data=upload,
+                            headers=dict(
+                                PROJECT,
+                                **{'Content-Type':
+                                   'application/octet-stream'}),
+                            response='image-upload-resp.json')
+        self.wait_job(job['id'])
+        self.call('GET', '/v1/images', 200, response='images-list-resp.json')
+        self.call('GET', image_path, 200, response='image-show-resp.json')
+        self.call('PATCH', image_path, 200, request='image-update-req.json',
+                  response='image-update-resp.json')
+
+        # Sync to one more cloud, locations, refresh
+        job = self.call('POST', image_path + '/sync', 202,
+                        request='image-sync-req.json',
+                        response='image-sync-resp.json')
+        self.wait_job(job['id'])
+        self.call('GET', image_path + '/locations', 200,
+                  response='locations-list-resp.json')
+        self.call('GET', image_path + '/locations?live=true', 200,
+                  response='locations-list-live-resp.json')
+        self.call('POST', image_path + '/refresh', 200,
+                  response='image-refresh-resp.json')
+
+        # Link a copy that already exists, then forget it
+        golden = os.path.join(self.local_cloud_dir('dev-c'), 'golden.img')
+        os.makedirs(os.path.dirname(golden), exist_ok=True)
+        shutil.copyfile(data, golden)
+        self.call('POST', image_path + '/locations', 201,
+                  request='location-create-req.json',
+                  response='location-create-resp.json')
+        self.call('DELETE', image_path + '/locations/dev-c', 204)
+
+        # Adopt an image of a cloud, browse that cloud
+        debian = os.path.join(self.local_cloud_dir('dev-d'), 'debian-12.img')
+        os.makedirs(os.path.dirname(debian), exist_ok=True)
+        base.write_random_file(debian, 2 * MiB)
+        adopted = self.call('POST', '/v1/images/adopt', 201,
+                            request='image-adopt-req.json',
+                            response='image-adopt-resp.json')
+        job = self.wait_job(adopted['job']['id'])
+        self.call('GET', '/v1/clouds/dev-d/images', 200,
+                  response='cloud-images-list-resp.json')
+
+        # Jobs
+        self.call('GET', '/v1/jobs?image_id=%s' % adopted['id'], 200,
+                  response='jobs-list-resp.json')
+        self.call('GET', '/v1/jobs/%s' % job['id'], 200,
+                  response='job-show-resp.json')
+        # A job long enough to be cancelled while it runs: a sparse file.
+        with open(os.path.join(self.local_cloud_dir('dev-d'),
+                               'big.img'), 'wb') as big:
+            big.truncate(512 * MiB)
+        slow = self.session.post(
+            self.endpoint + '/v1/images/adopt', headers=PROJECT, timeout=60,
+            json={'source': {'cloud': 'dev-d', 'remote_id': 'big'},
+                  'targets': ['dev-c']}).json()
+        self.call('POST', '/v1/jobs/%s/cancel' % slow['job']['id'], 202,
+                  response='job-cancel-resp.json')
+        self.wait_job(slow['job']['id'], states=('cancelled', 'succeeded'))
+
+        # Deletes
+        self.call('DELETE', image_path, 204)
+        self.call('DELETE', '/v1/clouds/region-two', 204, headers=ADMIN)
+
+        untested = ['%s %s (%s)' % call for call in documented_calls()
+                    if not any(method == call[0] and re.match(call[1], path)
+                               for method, path in self.made)]
+        self.assertEqual([], untested, 'documented calls this test does '
+                         'not make')
+
+
+class SamplesCoverageTest(testtools.TestCase):
+    """Every call and sample of the API reference is used."""
+
+    def test_every_call_of_the_api_is_documented(self):
+        # The calls of ciming/api/controllers/v1 (see their docstrings).
+        api = {
+            'GET /', 'GET /v1',
+            'POST /v1/clouds', 'GET /v1/clouds', 'GET /v1/clouds/{cloud}',
+            'PATCH /v1/clouds/{cloud}', 'DELETE /v1/clouds/{cloud}',
+            'POST /v1/clouds/{cloud}/validate',
+            'GET /v1/clouds/{cloud}/images',
+            'POST /v1/images', 'GET /v1/images', 'GET /v1/images/{image_id}',
+            'PATCH /v1/images/{image_id}', 'DELETE /v1/images/{image_id}',
+            'PUT /v1/images/{image_id}/file', 'POST /v1/images/adopt',
+            'POST /v1/images/{image_id}/sync',
+            'POST /v1/images/{image_id}/refresh',
+            'GET /v1/images/{image_id}/locations',
+            'POST /v1/images/{image_id}/locations',
+            'DELETE /v1/images/{image_id}/locations/{cloud}',
+            'GET /v1/jobs', 'GET /v1/jobs/{job_id}',
+            'POST /v1/jobs/{job_id}/cancel',
+        }
+        documented = set()
+        for inc in glob.glob(os.path.join(SOURCE, '*.inc')):
+            with open(inc) as text:
+                documented.update(re.findall(r'^\.\. rest_method:: (.+)$',
+                                             text.read(), re.M))
+        self.assertEqual(sorted(api), sorted(documented))
+
+    def test_every_sample_is_shown_and_checked(self):
+        with open(__file__) as source:
+            test_source = source.read()
+        shown = ''
+        for inc in glob.glob(os.path.join(SOURCE, '*.inc')):
+            with open(inc) as text:
+                shown += text.read()
+        for sample in sorted(os.listdir(SAMPLES)):
+            self.assertIn('samples/%s' % sample, shown, sample)
+            self.assertIn("'%s'" % sample, test_source, sample)
+            with open(os.path.join(SAMPLES, sample)) as text:
+                json.load(text)
+
+
+class StructureDifferencesTest(testtools.TestCase):
+    """The comparison the samples are checked with."""
+
+    def test_same_keys_at_every_level_match(self):
+        self.assertEqual([], structure_differences(
+            {'a': 1, 'b': [{'c': 'x'}]}, {'a': 2, 'b': [{'c': None}]}))
+
+    def test_missing_and_extra_keys_are_reported(self):
+        problems = structure_differences({'a': 1, 'b': {'c': 1}},
+                                         {'a': 1, 'b': {'d': 1}})
+        self.assertEqual(['$.b: documented but not returned: c',
+                          '$.b: returned but not documented: d'], problems)
+
+    def test_free_form_objects_are_not_compared(self):
+        self.assertEqual([], structure_differences(
+            {'options': {'path': 'x'}}, {'options': {'auth_url': 'y'}}))
+
+    def test_documented_items_need_live_items(self):
+        self.assertEqual(['$.l: the sample has items, the live list none'],
+                         structure_differences({'l': [{'a': 1}]}, {'l': []}))
