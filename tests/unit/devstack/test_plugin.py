@@ -185,8 +185,12 @@ class DevstackPluginTest(testtools.TestCase):
         self.run_plugin('install_ciming_jobboard', 'configure_ciming',
                         CIMING_JOBBOARD='redis')
         raw = self.read_ini(self.conf_file)
-        self.assertEqual('redis://192.0.2.10:6379',
-                         raw.get('taskflow', 'jobboard_url'))
+        self.assertEqual('redis', raw.get('taskflow', 'jobboard_backend'))
+        self.assertEqual('192.0.2.10',
+                         raw.get('taskflow', 'jobboard_backend_hosts'))
+        self.assertEqual('6379', raw.get('taskflow', 'jobboard_backend_port'))
+        conf = self.load_conf()
+        self.assert_only_known_options(conf)
         calls = self.calls()
         self.assertIn(['install_package', 'redis-server'], calls)
         self.assertIn(['pip_install', 'redis'], calls)
