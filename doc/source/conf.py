@@ -3,6 +3,7 @@
 # -- General configuration ---------------------------------------------------
 
 extensions = [
+    'cliff.sphinxext',
     'openstackdocstheme',
     'oslo_config.sphinxext',
     'oslo_config.sphinxconfiggen',
@@ -17,6 +18,9 @@ sample_config_basename = '_static/ciming'
 # oslo_policy.sphinxpolicygen: writes _static/ciming.policy.yaml.sample.
 policy_generator_config_file = '../../etc/ciming/ciming-policy-generator.conf'
 sample_policy_basename = '_static/ciming'
+
+# cliff.sphinxext: the CLI reference (doc/source/cli) from the commands.
+autoprogram_cliff_application = 'openstack'
 
 # openstackdocstheme
 openstackdocs_repo_name = 'openstack/ciming'
