@@ -17,6 +17,7 @@ from ciming.common import exception
 from ciming.common import rpc
 from ciming.common import service as ciming_service
 from ciming.common import wsgi_server
+from ciming.conductor import executor
 from ciming.conductor import rpc_service
 from ciming.conf import CONF
 from ciming.db import api as dbapi
@@ -37,6 +38,11 @@ def _set_defaults():
     CONF.set_default('state_path', '$all_in_one.data_dir')
     # A development database: crash-safe enough, and no fsync per write.
     CONF.set_default('sqlite_synchronous', False, group='database')
+    # Flows persisted apart: two writers on one sqlite file wait for
+    # each other.
+    CONF.set_default('persistence_connection', 'sqlite:///'
+                     '$all_in_one.data_dir/taskflow.sqlite',
+                     group='taskflow')
 
 
 def _absolute_data_dir():
@@ -69,6 +75,7 @@ def main():
     ciming_service.prepare_service()
     data_dir = _absolute_data_dir()
     migration.upgrade()
+    executor.upgrade_persistence()
     register_local_clouds()
     rpc.init()
 

@@ -15,11 +15,11 @@ import os
 import sys
 import tempfile
 
-from oslo_config import cfg
 from oslo_upgradecheck import common_checks
 from oslo_upgradecheck import upgradecheck
 from stevedore import extension
 
+from ciming.conductor import executor
 from ciming.conf import CONF
 from ciming.db import api as dbapi
 from ciming.db.sqlalchemy import migration
@@ -29,56 +29,6 @@ from ciming.drivers import loader
 Code = upgradecheck.Code
 Result = upgradecheck.Result
 
-# The jobboard options belong to the conductor's TaskFlow settings; which
-# group holds them and what they are called is read in one place,
-# _jobboard_conf(), so the check follows them when they change.
-JOBBOARD_GROUPS = ('taskflow', 'task_flow')
-JOBBOARD_NAME = 'ciming-status'
-
-
-def _option(group, name, default=None):
-    """A configured value, or ``default`` when the option does not exist."""
-    try:
-        return getattr(group, name)
-    except (cfg.NoSuchOptError, AttributeError):
-        return default
-
-
-def _jobboard_conf():
-    """The TaskFlow jobboard configuration (URI or dict), or None.
-
-    Understands ``jobboard_enabled`` and either ``jobboard_url``
-    (``redis://host:6379``, ``zookeeper://host:2181``, ``etcd://...``) or
-    ``jobboard_backend`` (or ``jobboard_backend_driver``) with
-    ``jobboard_backend_hosts`` and ``jobboard_backend_port``.
-    """
-    for name in JOBBOARD_GROUPS:
-        group = _option(CONF, name)
-        if group is None:
-            continue
-        if not _option(group, 'jobboard_enabled', True):
-            return None
-        url = (_option(group, 'jobboard_url')
-               or _option(group, 'jobboard_backend_url'))
-        if url:
-            return url
-        backend = (_option(group, 'jobboard_backend')
-                   or _option(group, 'jobboard_backend_driver'))
-        if not backend:
-            return None
-        # Octavia-style driver names: "redis_taskflow_driver" -> "redis".
-        conf = {'board': backend.split('_')[0]}
-        hosts = _option(group, 'jobboard_backend_hosts')
-        if hosts:
-            hosts = hosts if isinstance(hosts, str) else ','.join(hosts)
-            conf['host'] = hosts.split(',')[0].strip()
-            conf['hosts'] = hosts
-        port = _option(group, 'jobboard_backend_port')
-        if port:
-            conf['port'] = port
-        return conf
-    return None
-
 
 def _short(exc):
     """One line about an error (database errors come with their SQL)."""
@@ -86,24 +36,21 @@ def _short(exc):
     return text.splitlines()[0]
 
 
-def _describe(conf):
-    if isinstance(conf, str):
-        # Never print a password that is part of the URL.
-        scheme, _sep, rest = conf.partition('://')
-        return '%s://%s' % (scheme, rest.rpartition('@')[2])
-    return ', '.join('%s=%s' % item for item in sorted(conf.items()))
+def _describe_jobboard():
+    """Where the jobboard is, without its password."""
+    return '%s on %s port %s' % (
+        CONF.taskflow.jobboard_backend,
+        ','.join(CONF.taskflow.jobboard_backend_hosts),
+        CONF.taskflow.jobboard_backend_port)
 
 
-def probe_jobboard(conf):
-    """Connect to the jobboard ``conf`` describes, then disconnect.
+def probe_jobboard():
+    """Connect to the configured jobboard, then disconnect.
 
     Raises whatever TaskFlow or the backend's client library raises.
     """
-    from taskflow.jobs import backends
-
-    board = backends.fetch(JOBBOARD_NAME, conf)
-    with contextlib.closing(board):
-        board.connect()
+    with contextlib.closing(executor.open_jobboard()):
+        pass
 
 
 class Checks(upgradecheck.UpgradeCommands):
@@ -196,16 +143,15 @@ class Checks(upgradecheck.UpgradeCommands):
 
     def _check_jobboard(self):
         """The TaskFlow jobboard answers, when one is configured."""
-        conf = _jobboard_conf()
-        if conf is None:
+        if not executor.jobboard_enabled():
             return Result(Code.SUCCESS, 'No jobboard configured.')
         try:
-            probe_jobboard(conf)
+            probe_jobboard()
         except Exception as exc:
-            return Result(Code.FAILURE, 'The jobboard %s does not answer: '
-                                        '%s' % (_describe(conf), _short(exc)))
-        return Result(Code.SUCCESS, 'Jobboard %s reachable.'
-                      % _describe(conf))
+            return Result(Code.FAILURE, 'The jobboard (%s) does not answer: '
+                          '%s' % (_describe_jobboard(), _short(exc)))
+        return Result(Code.SUCCESS, 'Jobboard (%s) reachable.'
+                      % _describe_jobboard())
 
     _upgrade_checks = (
         ('Database schema', _check_database),

@@ -26,7 +26,10 @@ JOB_PARTIAL = 'partial'
 JOB_FAILED = 'failed'
 JOB_CANCELLING = 'cancelling'
 JOB_CANCELLED = 'cancelled'
-JOB_ACTIVE_STATES = (JOB_PENDING, JOB_RUNNING, JOB_CANCELLING)
+# Its conductor died with the per-request credentials it needs.
+JOB_AWAITING_CREDENTIALS = 'awaiting_credentials'
+JOB_ACTIVE_STATES = (JOB_PENDING, JOB_RUNNING, JOB_CANCELLING,
+                     JOB_AWAITING_CREDENTIALS)
 JOB_FINAL_STATES = (JOB_SUCCEEDED, JOB_PARTIAL, JOB_FAILED, JOB_CANCELLED)
 
 # Job target: one job's work in one cloud.

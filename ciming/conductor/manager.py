@@ -1,24 +1,20 @@
 """The conductor's RPC endpoint: runs jobs and answers questions on clouds.
 
-Jobs run in a bounded pool of threads; each job is one TaskFlow flow built
-by :mod:`ciming.conductor.flows`.
+Each job is one TaskFlow flow built by :mod:`ciming.conductor.flows`,
+run durably by :mod:`ciming.conductor.executor`.
 """
 
 import datetime
-import threading
 
-import futurist
-from futurist import rejection
 from oslo_log import log
 import oslo_messaging as messaging
 from oslo_utils import timeutils
-from taskflow import engines
 
 from ciming.common import exception
-from ciming.common import keystone
 from ciming.common import staging
 from ciming.common import states
-from ciming.conductor.flows import sync as sync_flow
+from ciming.conductor import executor
+from ciming.conductor import runtime
 from ciming.conductor.tasks import base as task_base
 from ciming.conductor.tasks import complete
 from ciming.conductor.tasks import monitor
@@ -31,105 +27,86 @@ LOG = log.getLogger(__name__)
 class ConductorManager:
     """Endpoint of :class:`ciming.conductor.rpcapi.ConductorAPI`."""
 
-    RPC_API_VERSION = '1.1'
+    RPC_API_VERSION = '1.2'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, host):
         self.host = host
         self.dbapi = dbapi.get_instance()
-        self._executor = futurist.ThreadPoolExecutor(
-            max_workers=CONF.conductor.workers,
-            check_and_reject=rejection.reject_when_reached(
-                CONF.conductor.job_backlog))
-        self._running = {}
-        self._lock = threading.Lock()
+        self.executor = executor.JobExecutor(host, self._end_job)
+
+    def start(self):
+        self.executor.start()
 
     def stop(self, wait=True):
-        with self._lock:
-            for event in self._running.values():
-                event.set()
-        self._executor.shutdown(wait=wait)
+        self.executor.stop(wait=wait)
 
     # Jobs
 
     def run_job(self, context, job_id, credentials=None):
-        """Queue a pending job; a full pool leaves it pending.
+        """Run a pending job (post it to the jobboard, if there is one).
 
         ``credentials`` (per cloud, from the request) live only in this
         process's memory for as long as the job runs.
         """
         try:
-            self._executor.submit(self._run_job, context, job_id,
-                                  credentials)
-        except futurist.RejectedSubmission:
-            LOG.warning('Conductor %(host)s is full; job %(job)s stays '
-                        'pending', {'host': self.host, 'job': job_id})
+            job = self.dbapi.get_job(job_id)
+        except exception.JobNotFound:
+            LOG.warning('Job %s to run does not exist', job_id)
+            return
+        if job.state != states.JOB_PENDING:
+            LOG.info('Not running job %(job)s: it is %(state)s',
+                     {'job': job_id, 'state': job.state})
+            return
+        self.executor.submit(job, context, credentials)
+
+    def resume_job(self, context, job_id, credentials=None):
+        """Continue a job that waited for its per-request credentials."""
+        try:
+            job = self.dbapi.update_job(
+                job_id, {'state': states.JOB_PENDING},
+                expected_state=[states.JOB_AWAITING_CREDENTIALS])
+        except (exception.InvalidState, exception.JobNotFound) as exc:
+            LOG.info('Not resuming job %(job)s: %(err)s',
+                     {'job': job_id, 'err': exc})
+            return
+        self.executor.resume(job, credentials)
 
     def cancel_job(self, context, job_id):
         """Stop a job this conductor runs (a fanout: others ignore it)."""
-        with self._lock:
-            event = self._running.get(job_id)
-        if event is not None:
+        job_runtime = runtime.find(job_id)
+        if job_runtime is not None:
             LOG.info('Cancelling job %s', job_id)
-            event.set()
-
-    def _run_job(self, context, job_id, credentials=None):
-        try:
-            job = self.dbapi.update_job(
-                job_id, {'state': states.JOB_RUNNING,
-                         'conductor_host': self.host,
-                         'started_at': timeutils.utcnow()},
-                expected_state=[states.JOB_PENDING])
-        except (exception.InvalidState, exception.JobNotFound) as exc:
-            LOG.info('Not running job %(job)s: %(err)s',
-                     {'job': job_id, 'err': exc})
-            return
-        cancel_event = threading.Event()
-        with self._lock:
-            self._running[job_id] = cancel_event
-        # The job works through its trust, not the token of the request.
-        context.trust_id = job.trust_id
-        try:
-            self._execute(context, job, credentials, cancel_event)
-        finally:
-            with self._lock:
-                self._running.pop(job_id, None)
-            if job.trust_id:
-                keystone.delete_trust(job.trust_id)
-
-    def _execute(self, context, job, credentials, cancel_event):
-        cloud_ids = [t.cloud_id for t in job.targets]
-        flow = sync_flow.get_sync_flow(cloud_ids)
-        store = {'context': context, 'credentials': credentials or {},
-                 'job_id': job.id,
-                 'image_id': job.image_id, 'source': dict(job.source),
-                 'cancel_event': cancel_event}
-        LOG.info('Job %(job)s: %(action)s of image %(image)s to %(n)d '
-                 'targets', {'job': job.id, 'action': job.action,
-                             'image': job.image_id, 'n': len(cloud_ids)})
-        try:
-            engines.run(flow, store=store, engine='serial')
-        except exception.JobCancelled:
-            self._end_job(job, states.JOB_CANCELLED, None)
-        except Exception as exc:
-            LOG.exception('Job %s failed', job.id)
-            self._end_job(job, states.JOB_FAILED,
-                          getattr(exc, 'message', None) or str(exc))
+            job_runtime.cancel_event.set()
 
     def _end_job(self, job, state, error):
-        """Settle a job whose flow did not complete (it was reverted)."""
-        for target in self.dbapi.get_job(job.id).targets:
-            if target.state in (states.TARGET_PENDING,
-                                states.TARGET_COPYING):
-                self.dbapi.update_job_target(job.id, target.cloud_id, {
-                    'state': states.TARGET_CANCELLED
-                    if state == states.JOB_CANCELLED
-                    else states.TARGET_FAILED, 'error': error})
-        complete.settle_image(self.dbapi, job.image_id)
-        self.dbapi.update_job(job.id, {'state': state, 'error': error,
-                                       'finished_at': timeutils.utcnow()})
-        LOG.info('Job %(job)s ended %(state)s', {'job': job.id,
-                                                 'state': state})
+        executor.end_job(self.dbapi, job, state, error)
+
+    def requeue_stale_jobs(self):
+        """Run jobs left pending too long: their cast was lost.
+
+        The API records a job before casting it, so a job is never lost;
+        one whose cast never arrived (the broker was down) is picked up
+        here by any conductor that may run it.
+        """
+        cutoff = timeutils.utcnow() - datetime.timedelta(
+            seconds=CONF.conductor.pending_timeout)
+        for job in self.dbapi.list_jobs(filters={
+                'state': states.JOB_PENDING}):
+            if job.created_at is None or job.created_at > cutoff:
+                continue
+            staged_elsewhere = (job.source.get('type') == 'staging'
+                                and not CONF.staging.shared
+                                and job.source.get('host') != self.host)
+            if staged_elsewhere or runtime.find(job.id) is not None:
+                continue
+            if job.credential_clouds:
+                # Its cast carried credentials that are lost with it.
+                self.executor.await_credentials(job)
+                continue
+            LOG.info('Job %s was pending since %s: running it', job.id,
+                     job.created_at)
+            self.executor.submit(job, runtime.context_for(job), None)
 
     # Questions on clouds, answered synchronously
 

@@ -27,6 +27,7 @@ class ConductorService(service.Service):
         super().start()
         rpc.init()
         self.manager = conductor_manager.ConductorManager(self.host)
+        self.manager.start()
         target = messaging.Target(topic=rpcapi.TOPIC, server=self.host)
         self._server = rpc.get_server(target, [self.manager])
         self._server.start()
@@ -36,8 +37,13 @@ class ConductorService(service.Service):
         def cleanup_staging():
             manager.cleanup_staging()
 
+        @periodics.periodic(CONF.conductor.pending_timeout / 2.0)
+        def requeue_stale_jobs():
+            manager.requeue_stale_jobs()
+
         self._periodics = periodics.PeriodicWorker(
-            [(cleanup_staging, None, None)])
+            [(cleanup_staging, None, None),
+             (requeue_stale_jobs, None, None)])
         self.tg.add_thread(self._periodics.start)
         LOG.info('Conductor %s started', self.host)
 

@@ -7,6 +7,7 @@ API version history:
 * 1.1 - run_job, validate_cloud and verify_location take per-request
   ``credentials``; added describe_remote_image, list_cloud_images and
   refresh_image.
+* 1.2 - Added resume_job.
 """
 
 import oslo_messaging as messaging
@@ -15,7 +16,7 @@ from ciming.common import rpc
 from ciming.conf import CONF
 
 TOPIC = 'ciming-conductor'
-RPC_API_VERSION = '1.1'
+RPC_API_VERSION = '1.2'
 
 
 class ConductorAPI:
@@ -44,6 +45,11 @@ class ConductorAPI:
             kwargs['credentials'] = credentials
         self._prepare(host=host, version='1.1' if credentials else '1.0') \
             .cast(context, 'run_job', **kwargs)
+
+    def resume_job(self, context, job_id, credentials=None):
+        """Continue a job that lost its per-request credentials."""
+        self._prepare(version='1.2').cast(
+            context, 'resume_job', job_id=job_id, credentials=credentials)
 
     def cancel_job(self, context, job_id):
         """Tell every conductor to stop the job if it runs it."""

@@ -13,6 +13,7 @@ from ciming.conf import keystone
 from ciming.conf import local_driver
 from ciming.conf import service_user
 from ciming.conf import staging
+from ciming.conf import taskflow
 from ciming.conf import transfer
 
 CONF = cfg.CONF
@@ -28,4 +29,5 @@ keystone.register_opts(CONF)
 local_driver.register_opts(CONF)
 service_user.register_opts(CONF)
 staging.register_opts(CONF)
+taskflow.register_opts(CONF)
 transfer.register_opts(CONF)

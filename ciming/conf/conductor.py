@@ -17,6 +17,10 @@ opts = [
     cfg.FloatOpt('progress_interval', default=1.0, min=0.05,
                  help='Seconds between two writes of a job\'s progress to '
                       'the database; each write also notices a cancel.'),
+    cfg.IntOpt('pending_timeout', default=120, min=1,
+               help='Seconds after which a conductor runs a job still '
+                    'pending: the API recorded it but its cast was lost '
+                    '(the message broker was down).'),
     cfg.StrOpt('rpc_version_cap',
                help='Highest conductor RPC API version to send, set during '
                     'rolling upgrades while older conductors still run.'),

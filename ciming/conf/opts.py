@@ -13,6 +13,7 @@ from ciming.conf import keystone
 from ciming.conf import local_driver
 from ciming.conf import service_user
 from ciming.conf import staging
+from ciming.conf import taskflow
 from ciming.conf import transfer
 
 
@@ -29,6 +30,7 @@ def list_opts():
         ('local_driver', local_driver.opts),
         ('service_user', service_user.list_opts()),
         ('staging', staging.opts),
+        ('taskflow', taskflow.opts),
         ('transfer', transfer.opts),
     ]
 

@@ -20,6 +20,10 @@ rules = [
     _rule('cancel', base.ADMIN_OR_PROJECT_MEMBER,
           'Cancel a pending or running job.', 'POST',
           '/v1/jobs/{job_id}/cancel'),
+    _rule('resume', base.ADMIN_OR_PROJECT_MEMBER,
+          'Give again the per-request credentials a job lost with its '
+          'conductor, so that it goes on.', 'POST',
+          '/v1/jobs/{job_id}/resume'),
 ]
 
 

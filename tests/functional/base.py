@@ -475,7 +475,7 @@ class Deployment:
                 'auth_strategy': 'noauth',
                 'transport_url': transport_url,
                 'control_exchange': 'ciming-test-%s' % self.run_id,
-                'host': 'functest-%s' % self.run_id,
+                'host': self.host,
                 'state_path': os.path.join(self.dir, 'state'),
                 'debug': DEBUG,
             },
@@ -515,12 +515,7 @@ class Deployment:
         run_command([find_command('ciming-manage')] + conf + ['db', 'sync'],
                     self.log_path('manage'))
 
-        self.conductor = Process(
-            'conductor', [find_command('ciming-conductor')] + conf,
-            self.log_path('conductor')).start()
-        # A cast before the conductor declared its queues would be lost.
-        self._wait_running(self.conductor, 'Conductor %s started'
-                           % self.base_config('')['DEFAULT']['host'])
+        self.start_conductor()
 
         self.api = Process('api', [find_command('ciming-api')] + conf,
                            self.log_path('api')).start()
@@ -549,6 +544,49 @@ class Deployment:
         except AssertionError as exc:
             raise DeploymentFailed('%s:\n%s'
                                    % (exc, tail(process.log_path)))
+
+    def start_conductor(self):
+        """Start (or start again) the conductor; wait until it listens.
+
+        A cast made before the conductor declared its queues would be
+        lost; its log is appended to, so count the start-up lines.
+        """
+        marker = 'Conductor %s started' % self.host
+        seen = self._count(marker)
+        self.conductor = Process(
+            'conductor', [find_command('ciming-conductor'),
+                          '--config-file', self.config_file],
+            self.log_path('conductor')).start()
+
+        def ready():
+            if not self.conductor.alive():
+                raise DeploymentFailed(
+                    'the conductor exited with %s during start-up:\n%s'
+                    % (self.conductor.proc.returncode,
+                       tail(self.log_path('conductor'))))
+            return self._count(marker) > seen
+
+        try:
+            wait_for(ready, START_TIMEOUT, interval=0.2,
+                     what='the conductor to be ready')
+        except AssertionError as exc:
+            raise DeploymentFailed('%s:\n%s' % (
+                exc, tail(self.log_path('conductor'))))
+
+    def stop_conductor(self):
+        """Stop the conductor; jobs cast meanwhile wait in RabbitMQ."""
+        self.conductor.stop()
+
+    def _count(self, text):
+        try:
+            with open(self.log_path('conductor'), 'rb') as log:
+                return log.read().count(text.encode())
+        except OSError:
+            return 0
+
+    @property
+    def host(self):
+        return 'functest-%s' % self.run_id
 
     def check_alive(self):
         for process in (self.api, self.conductor):

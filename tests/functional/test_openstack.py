@@ -49,6 +49,31 @@ def _session(cloud, user):
     return ks_session.Session(auth=auth)
 
 
+def keystone_config(env):
+    """CIMinG config sections for a deployment inside cloud alpha."""
+    alpha = env['clouds']['alpha']
+    service = alpha['users']['ciming']
+    service_auth = {
+        'auth_type': 'password',
+        'auth_url': alpha['keystone'],
+        'username': service['username'],
+        'password': service['password'],
+        'user_domain_name': service['user_domain_name'],
+        'project_name': service['project_name'],
+        'project_domain_name': service['project_domain_name'],
+    }
+    return {
+        'DEFAULT': {'auth_strategy': 'keystone'},
+        'keystone': {'auth_url': alpha['auth_url'],
+                     'region_name': 'RegionOne'},
+        'keystone_authtoken': dict(
+            service_auth, www_authenticate_uri=alpha['keystone'],
+            service_token_roles_required='true'),
+        'service_user': service_auth,
+        'glance': {'poll_interval': 0.2},
+    }
+
+
 class TokenClient(base.Client):
     """A CIMinG client that authenticates with a Keystone session."""
 
@@ -75,24 +100,7 @@ class OpenStackCloudsTest(base.FunctionalTestCase):
 
     @classmethod
     def _config(cls, env):
-        alpha = env['clouds']['alpha']
-        service = alpha['users']['ciming']
-        return {
-            'DEFAULT': {'auth_strategy': 'keystone'},
-            'keystone': {'auth_url': alpha['auth_url']},
-            'keystone_authtoken': {
-                'www_authenticate_uri': alpha['keystone'],
-                'auth_url': alpha['keystone'],
-                'auth_type': 'password',
-                'username': service['username'],
-                'password': service['password'],
-                'user_domain_name': service['user_domain_name'],
-                'project_name': service['project_name'],
-                'project_domain_name': service['project_domain_name'],
-                'service_token_roles_required': 'true',
-            },
-            'glance': {'poll_interval': 0.2},
-        }
+        return keystone_config(env)
 
     def setUp(self):
         try:

@@ -14,6 +14,8 @@ from oslo_db.sqlalchemy import enginefacade
 import testtools
 
 from ciming.common import context
+from ciming.conductor import executor
+from ciming.conductor import runtime
 from ciming.conf import CONF
 from ciming.db import api as dbapi
 from ciming.db.sqlalchemy import migration
@@ -32,7 +34,11 @@ def _init_db_once():
     CONF.set_override('connection', 'sqlite:///%s/ciming.sqlite' % _DB_DIR,
                       group='database')
     CONF.set_override('sqlite_synchronous', False, group='database')
+    CONF.set_override('persistence_connection',
+                      'sqlite:///%s/taskflow.sqlite' % _DB_DIR,
+                      group='taskflow')
     migration.upgrade()
+    executor.upgrade_persistence()
 
 
 def _wipe_tables():
@@ -63,3 +69,14 @@ class TestCase(testtools.TestCase):
                   'options': {'path': name}}
         values.update(kwargs)
         return self.dbapi.create_cloud(values)
+
+
+def run_job_now(manager, context, job_id, credentials=None):
+    """Run a pending job in the calling thread, as a conductor would."""
+    job = manager.dbapi.get_job(job_id)
+    runtime.register(job, context, credentials)
+    try:
+        executor.save_flow(job)
+        manager.executor.run(job_id)
+    finally:
+        runtime.forget(job_id)

@@ -1,5 +1,12 @@
-"""Body of POST /v1/jobs/{id}/cancel (nothing, or an empty object)."""
+"""Bodies of POST /v1/jobs/{id}/cancel (none) and .../resume."""
 
 from ciming.api.schemas import common
 
 CANCEL = common.EMPTY
+
+RESUME = {
+    'type': 'object',
+    'properties': {'credentials': common.CREDENTIALS},
+    'required': ['credentials'],
+    'additionalProperties': False,
+}

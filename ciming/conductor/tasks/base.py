@@ -5,6 +5,7 @@ from taskflow import task
 
 from ciming.common import credentials as ciming_credentials
 from ciming.common import states
+from ciming.conductor import runtime
 from ciming.db import api as dbapi
 from ciming.drivers import base as driver_base
 from ciming.drivers import loader
@@ -44,9 +45,15 @@ class JobTask(task.Task):
         super().__init__(name=name, **kwargs)
         self.dbapi = dbapi.get_instance()
 
-    def driver_for(self, context, credentials, cloud_id):
-        """A driver of a cloud, with the job's in-memory credentials."""
-        return get_driver(context, credentials,
+    @staticmethod
+    def runtime(job_id):
+        """The job's in-memory context and credentials."""
+        return runtime.get(job_id)
+
+    def driver_for(self, job_id, cloud_id):
+        """A driver of a cloud, with the job's identity and credentials."""
+        job_runtime = self.runtime(job_id)
+        return get_driver(job_runtime.context, job_runtime.credentials,
                           self.dbapi.get_cloud(cloud_id))
 
     def fail_target(self, job_id, image_id, cloud_id, error):

@@ -73,8 +73,10 @@ class RefreshLocations(base.JobTask):
         super().__init__(name='refresh-locations')
         self.cloud_ids = list(cloud_ids)
 
-    def execute(self, context, credentials, image_id):
-        refresh_locations(self.dbapi, context, credentials,
+    def execute(self, job_id, image_id):
+        job_runtime = self.runtime(job_id)
+        refresh_locations(self.dbapi, job_runtime.context,
+                          job_runtime.credentials,
                           self.dbapi.get_image(image_id),
                           skip=self.cloud_ids)
 
@@ -89,8 +91,8 @@ class DescribeSource(base.JobTask):
         super().__init__(name='describe-source',
                          provides='source_properties')
 
-    def execute(self, context, credentials, source):
+    def execute(self, job_id, source):
         if source['type'] != 'cloud':
             return {}
-        driver = self.driver_for(context, credentials, source['cloud_id'])
+        driver = self.driver_for(job_id, source['cloud_id'])
         return dict(driver.get_image(source['remote_id']).properties or {})

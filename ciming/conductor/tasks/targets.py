@@ -29,13 +29,12 @@ class PrepareTarget(base.JobTask):
                          provides=remote_key(cloud_id),
                          inject={'cloud_id': cloud_id})
 
-    def execute(self, context, credentials, job_id, image_id, cloud_id,
-                source_properties):
+    def execute(self, job_id, image_id, cloud_id, source_properties):
         image = self.dbapi.get_image(image_id)
         meta = base.expected_image(image)
         meta.properties = dict(source_properties)
         try:
-            driver = self.driver_for(context, credentials, cloud_id)
+            driver = self.driver_for(job_id, cloud_id)
             if self._link_duplicate(driver, job_id, image, cloud_id):
                 return None
             remote_id = driver.prepare_import(image_id, meta)
@@ -71,12 +70,11 @@ class PrepareTarget(base.JobTask):
             'error': None, 'last_seen_at': timeutils.utcnow()})
         return True
 
-    def revert(self, context, credentials, job_id, image_id, cloud_id,
-               result, **kwargs):
+    def revert(self, job_id, image_id, cloud_id, result, **kwargs):
         if not isinstance(result, str):
             return  # nothing was created: linked, or prepare failed
         try:
-            self.driver_for(context, credentials, cloud_id).delete(result)
+            self.driver_for(job_id, cloud_id).delete(result)
         except Exception:
             LOG.exception('Job %(job)s: could not delete %(remote)s from '
                           'cloud %(cloud)s', {'job': job_id,
@@ -96,13 +94,12 @@ class FinalizeTarget(base.JobTask):
         super().__init__(name='finalize-%s' % cloud_id,
                          inject={'cloud_id': cloud_id})
 
-    def execute(self, context, credentials, job_id, image_id, cloud_id,
-                transferred):
+    def execute(self, job_id, image_id, cloud_id, transferred):
         remote_id = transferred.get(cloud_id)
         if remote_id is None:
             return  # this target failed, or was linked
         image = self.dbapi.get_image(image_id)
-        driver = self.driver_for(context, credentials, cloud_id)
+        driver = self.driver_for(job_id, cloud_id)
         try:
             remote = driver.finalize_import(remote_id,
                                             base.expected_image(image))

@@ -33,16 +33,15 @@ class Transfer(base.JobTask):
                                    for c in cloud_ids])
         self.cloud_ids = list(cloud_ids)
 
-    def execute(self, context, credentials, job_id, image_id, source,
-                cancel_event, **prepared):
+    def execute(self, job_id, image_id, source, **prepared):
         image = self.dbapi.get_image(image_id)
         remote_ids = {c: prepared[target_tasks.remote_key(c)]
                       for c in self.cloud_ids
                       if prepared.get(target_tasks.remote_key(c))}
         if not remote_ids:
             return {}
-        drivers = {c: self.driver_for(context, credentials, c)
-                   for c in remote_ids}
+        drivers = {c: self.driver_for(job_id, c) for c in remote_ids}
+        cancel_event = self.runtime(job_id).cancel_event
 
         fanout = streams.FanOut(
             CONF.transfer.queue_depth,
@@ -54,8 +53,7 @@ class Transfer(base.JobTask):
             digests = streams.Digests()
             digests.attach(fanout)
 
-        with self._open_source(context, credentials, image,
-                               source) as stream:
+        with self._open_source(job_id, image, source) as stream:
             results = fanout.run(streams.read_chunks(
                 stream, CONF.transfer.chunk_size))
         self._check_source(image, fanout.bytes_read, digests)
@@ -73,10 +71,10 @@ class Transfer(base.JobTask):
                 self.fail_target(job_id, image_id, cloud_id, error)
         return transferred
 
-    def _open_source(self, context, credentials, image, source):
+    def _open_source(self, job_id, image, source):
         if source['type'] == 'staging':
             return staging.StagingArea().open(image.id)
-        driver = self.driver_for(context, credentials, source['cloud_id'])
+        driver = self.driver_for(job_id, source['cloud_id'])
         return driver.open_export(source['remote_id'])
 
     def _check_source(self, image, size, digests):

@@ -10,6 +10,10 @@ from oslo_db.sqlalchemy import enginefacade
 
 _INI = os.path.join(os.path.dirname(__file__), 'alembic.ini')
 
+# Not alembic's default name: TaskFlow's persistence may share the
+# database, and its own migrations keep their revision in alembic_version.
+VERSION_TABLE = 'ciming_alembic_version'
+
 
 def _config():
     return alembic_config.Config(_INI)
@@ -35,4 +39,5 @@ def version():
     engine = enginefacade.writer.get_engine()
     with engine.connect() as connection:
         return alembic_migration.MigrationContext.configure(
-            connection).get_current_revision()
+            connection, opts={'version_table': VERSION_TABLE}
+        ).get_current_revision()

@@ -110,6 +110,9 @@ class Job(BASE, TimestampMixin):
     source = sa.Column(db_types.JsonEncodedDict, nullable=False,
                        default=dict)
     trust_id = sa.Column(sa.String(NAME_LEN), nullable=True)
+    # Ids of the clouds whose credentials came with the request (never
+    # the credentials): a job that lost them waits for them again.
+    credential_clouds = sa.Column(db_types.JsonEncodedList, nullable=True)
     error = sa.Column(sa.Text, nullable=True)
     conductor_host = sa.Column(sa.String(NAME_LEN), nullable=True)
     started_at = sa.Column(sa.DateTime, nullable=True)

@@ -70,7 +70,7 @@ class LocalCloudsTestCase(base.TestCase):
              'source': source or {'type': 'staging'},
              'image_status': states.IMAGE_IMPORTING},
             [c.id for c in targets])
-        self.manager._run_job(self.context, job.id)
+        base.run_job_now(self.manager, self.context, job.id)
         return self.dbapi.get_job(job.id)
 
     def _synced_image(self):
@@ -275,7 +275,7 @@ class CredentialsNeverLoggedTestCase(LocalCloudsTestCase):
              'action': states.ACTION_SYNC, 'source': {'type': 'staging'},
              'image_status': states.IMAGE_IMPORTING},
             [self.cloud_a.id, self.cloud_b.id])
-        self.manager._run_job(self.context, job.id, supplied)
+        base.run_job_now(self.manager, self.context, job.id, supplied)
         self.assertEqual(states.JOB_SUCCEEDED,
                          self.dbapi.get_job(job.id).state)
 

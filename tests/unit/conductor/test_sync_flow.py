@@ -69,7 +69,7 @@ class SyncFlowTestCase(base.TestCase):
 
     def _run(self, image, targets, source=None, job=None):
         job = job or self._create_job(image, targets, source)
-        self.manager._run_job(self.context, job.id)
+        base.run_job_now(self.manager, self.context, job.id)
         return self.dbapi.get_job(job.id)
 
     def test_upload_reaches_every_target_and_staging_is_emptied(self):

@@ -44,6 +44,7 @@ from ciming.api.schemas import images as schemas
 from ciming.api import upload
 from ciming.api import utils
 from ciming.api import views
+from ciming.common import credentials as cloud_credentials
 from ciming.common import exception
 from ciming.common import keystone
 from ciming.common import staging
@@ -71,8 +72,15 @@ def _run_job(job, host, supplied=None):
         LOG.exception('Could not cast job %s; it stays pending', job.id)
 
 
-def _create_job(values, target_ids):
-    """Record a job; with keystone, with the trust it will work through."""
+def _create_job(values, target_ids, supplied=None):
+    """Record a job; with keystone, with the trust it will work through.
+
+    The job remembers which clouds had per-request credentials (their
+    ids, not the credentials): if its conductor dies they must be given
+    again.
+    """
+    if supplied:
+        values = dict(values, credential_clouds=sorted(supplied))
     trust_id = None
     if keystone.trusts_enabled():
         trust_id = keystone.create_trust(
@@ -140,7 +148,7 @@ class ImageFileController(rest.RestController):
                 'source': {'type': 'staging', 'host': CONF.host},
                 'image_status': states.IMAGE_IMPORTING,
                 'expected_image_status': [states.IMAGE_UPLOADING],
-            }, targets)
+            }, targets, supplied)
         except BaseException:
             self._forget_upload(image.id)
             raise
@@ -270,7 +278,7 @@ class ImagesController(rest.RestController):
                    or existing[cloud_id].status != states.LOC_ACTIVE]
         if not targets:
             raise exception.NothingToSync(image=image.id)
-        source, host = _sync_source(image)
+        source, host = _sync_source(image, supplied)
 
         for cloud_id in new:
             dbapi.set_location(image.id, cloud_id,
@@ -283,7 +291,7 @@ class ImagesController(rest.RestController):
                 'source': source,
                 'image_status': states.IMAGE_IMPORTING,
                 'expected_image_status': list(_SYNCABLE),
-            }, targets)
+            }, targets, supplied)
         except BaseException:
             for cloud_id in new:
                 dbapi.delete_location(image.id, cloud_id)
@@ -339,7 +347,7 @@ class ImagesController(rest.RestController):
                 'source': {'type': 'cloud', 'cloud_id': source.id,
                            'remote_id': remote['remote_id']},
                 'image_status': states.IMAGE_IMPORTING,
-            }, [c.id for c in targets])
+            }, [c.id for c in targets], supplied)
             _run_job(job, None, supplied)
         pecan.response.status = 201
         pecan.response.location = utils.url('v1', 'images', image.id)
@@ -373,20 +381,37 @@ def _can_import(cloud_id, disk_format):
                 and capabilities.accepts(disk_format))
 
 
-def _sync_source(image):
+def _sync_source(image, supplied=None):
     """Where a sync reads the data: staging, else an exporting cloud.
 
+    Among the clouds, one this job can reach without asking (credentials
+    given with the request, in Barbican, or none needed) comes first.
     Returns the job's source and the host its cast must go to (None for
     any conductor).
     """
     if image.staged:
         host = None if CONF.staging.shared else image.staged_host
         return {'type': 'staging', 'host': image.staged_host}, host
+    candidates = []
     for loc in image.locations:
         if loc.status != states.LOC_ACTIVE:
             continue
         capabilities = _capabilities(loc.cloud_id)
         if capabilities and capabilities.can_export:
-            return {'type': 'cloud', 'cloud_id': loc.cloud_id,
-                    'remote_id': loc.remote_id}, None
-    raise exception.NoSyncSource(image=image.id)
+            candidates.append(loc)
+    if not candidates:
+        raise exception.NoSyncSource(image=image.id)
+    candidates.sort(key=lambda loc: not _reachable(loc.cloud_id, supplied))
+    loc = candidates[0]
+    return {'type': 'cloud', 'cloud_id': loc.cloud_id,
+            'remote_id': loc.remote_id}, None
+
+
+def _reachable(cloud_id, supplied):
+    """Whether a job can reach a cloud with what it will have."""
+    cloud = pecan.request.dbapi.get_cloud(cloud_id)
+    if supplied and cloud.id in supplied or cloud.credential_ref:
+        return True
+    record = {'type': cloud.type, 'options': cloud.options or {}}
+    return (cloud_credentials.is_home_cloud(record)
+            or loader.driver_class(cloud.type).credentials_schema is None)

@@ -7,6 +7,10 @@
 * ``POST /v1/jobs/{id}/cancel`` -> 202 Job: a pending job is cancelled at
   once, a running one becomes ``cancelling`` until its conductor stops;
   409 invalid_state when the job already ended.
+* ``POST /v1/jobs/{id}/resume`` {credentials} -> 202 Job: a job in
+  ``awaiting_credentials`` (its conductor died with the per-request
+  credentials it needed) goes on with them; 400 when a cloud that had
+  them is missing, 409 when the job is not waiting.
 
 Job is described in :mod:`ciming.api.views`.
 """
@@ -15,6 +19,7 @@ from oslo_utils import timeutils
 import pecan
 from pecan import rest
 
+from ciming.api import credentials
 from ciming.api.schemas import jobs as schemas
 from ciming.api import utils
 from ciming.api import views
@@ -36,7 +41,7 @@ def _status_without_job(image):
 
 class JobsController(rest.RestController):
 
-    _custom_actions = {'cancel': ['POST']}
+    _custom_actions = {'cancel': ['POST'], 'resume': ['POST']}
 
     @pecan.expose('json')
     def get_all(self, **params):
@@ -77,6 +82,27 @@ class JobsController(rest.RestController):
                 job.id, {'state': states.JOB_CANCELLING},
                 expected_state=[states.JOB_RUNNING])
             pecan.request.rpcapi.cancel_job(utils.context(), job.id)
+        pecan.response.status = 202
+        pecan.response.location = utils.url('v1', 'jobs', job.id)
+        return views.job(job)
+
+    @pecan.expose('json')
+    def resume(self, job_id):
+        body = utils.load_body(schemas.RESUME)
+        job = utils.check_job_policy_and_retrieve('ciming:job:resume',
+                                                  job_id)
+        if job.state != states.JOB_AWAITING_CREDENTIALS:
+            raise exception.InvalidState(
+                resource='Job', id=job.id, state=job.state,
+                reason='only a job awaiting credentials can be resumed')
+        supplied = credentials.from_request(body, job.project_id) or {}
+        missing = set(job.credential_clouds or ()) - set(supplied)
+        if missing:
+            raise exception.InvalidParameterValue(
+                err='Credentials are needed for the clouds %s.'
+                    % ', '.join(sorted(missing)))
+        pecan.request.rpcapi.resume_job(utils.context(), job.id,
+                                        credentials=supplied)
         pecan.response.status = 202
         pecan.response.location = utils.url('v1', 'jobs', job.id)
         return views.job(job)

@@ -3,6 +3,7 @@
 from alembic import context
 from oslo_db.sqlalchemy import enginefacade
 
+from ciming.db.sqlalchemy import migration
 from ciming.db.sqlalchemy import models
 
 target_metadata = models.BASE.metadata
@@ -20,6 +21,7 @@ def run_migrations_online():
 def _run(connection):
     context.configure(connection=connection,
                       target_metadata=target_metadata,
+                      version_table=migration.VERSION_TABLE,
                       render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
