@@ -31,6 +31,7 @@ from taskflow.persistence import models as tf_models
 
 from ciming.common import exception
 from ciming.common import keystone
+from ciming.common import notify
 from ciming.common import states
 from ciming.conductor.flows import sync as sync_flow
 from ciming.conductor import runtime
@@ -179,13 +180,11 @@ class JobExecutor:
 
     def submit(self, job, context, credentials):
         """Run a pending job: post it to the board, or queue it here."""
-        runtime.register(job, context, credentials)
         save_flow(job)
         if self._board is not None:
-            self._board.post(job.id, book=None,
-                             details={'job_id': job.id})
-            LOG.info('Job %s posted to the jobboard', job.id)
+            self._post(job, context, credentials)
             return
+        runtime.register(job, context, credentials)
         try:
             self._pool.submit(self._run_local, job.id)
         except futurist.RejectedSubmission:
@@ -195,11 +194,47 @@ class JobExecutor:
 
     def resume(self, job, credentials):
         """Continue a job that waited for its credentials."""
-        runtime.register(job, None, credentials)
         if self._board is not None:
-            self._board.post(job.id, book=None, details={'job_id': job.id})
+            self._post(job, None, credentials)
             return
+        runtime.register(job, None, credentials)
         self._pool.submit(self._run_local, job.id)
+
+    def _post(self, job, context, credentials):
+        """Post a job to the jobboard for any conductor to claim.
+
+        A job without per-request credentials runs anywhere, through its
+        project and trust. One with credentials must run here, where
+        they are held in memory: it is posted naming this conductor as
+        its holder and claimed at once; the others leave it alone until
+        it is older than a claim's expiry (its holder died before
+        claiming it; the taker then finds no credentials and the job
+        waits for them).
+        """
+        details = {'job_id': job.id}
+        if credentials:
+            details['holder'] = self.host
+            runtime.register(job, context, credentials)
+        board_job = self._board.post(job.id, book=None, details=details)
+        LOG.info('Job %s posted to the jobboard', job.id)
+        if not credentials:
+            return
+        try:
+            self._board.claim(board_job, self.host,
+                              expiry=CONF.taskflow.jobboard_expiration_time)
+        except (tf_exc.UnclaimableJob, tf_exc.NotFound) as exc:
+            runtime.forget(job.id)
+            LOG.warning('Job %(job)s: could not claim it with its '
+                        'credentials: %(err)s', {'job': job.id, 'err': exc})
+            return
+        self._claimed(board_job)
+
+    def posted(self, job_id):
+        """Whether a job is on the jobboard (claimed or not)."""
+        if self._board is None:
+            return False
+        return any(board_job.details.get('job_id') == job_id
+                   for board_job in self._board.iterjobs(ensure_fresh=True))
 
     def resume_own_jobs(self):
         """After a restart: continue the jobs this host was running."""
@@ -238,7 +273,7 @@ class JobExecutor:
             if self._needs_lost_credentials(job):
                 self.await_credentials(job)
                 return
-            runtime.register(job)
+            job_runtime = runtime.register(job)
         try:
             job = self.dbapi.update_job(
                 job.id, {'state': states.JOB_RUNNING
@@ -264,6 +299,8 @@ class JobExecutor:
                  'targets', {'job': job.id, 'action': job.action,
                              'image': job.image_id,
                              'n': len(job.targets)})
+        notify.emit(job_runtime.context, 'job.start',
+                    notify.job_payload(self.dbapi.get_job(job.id)))
         try:
             engine.run()
         except exception.JobCancelled:
@@ -273,6 +310,11 @@ class JobExecutor:
             self._on_end(job, states.JOB_FAILED,
                          getattr(exc, 'message', None) or str(exc))
         destroy_flow(job.id)
+        ended = self.dbapi.get_job(job.id)
+        notify.emit(job_runtime.context,
+                    'job.error' if ended.state == states.JOB_FAILED
+                    else 'job.end', notify.job_payload(ended),
+                    error=ended.state == states.JOB_FAILED)
         if job.trust_id:
             keystone.delete_trust(job.trust_id)
 
@@ -302,6 +344,8 @@ class JobExecutor:
                                                       ensure_fresh=True):
                     if self._stopped.is_set() or self._full():
                         break
+                    if not self._may_claim(board_job):
+                        continue
                     try:
                         self._board.claim(board_job, self.host,
                                           expiry=expiry)
@@ -314,6 +358,19 @@ class JobExecutor:
 
     def _full(self):
         return len(runtime.running()) >= CONF.conductor.workers
+
+    def _may_claim(self, board_job):
+        """Leave a job to the conductor holding its credentials, a while."""
+        holder = board_job.details.get('holder')
+        if holder is None or holder == self.host:
+            return True
+        created = board_job.created_on
+        if created is None:
+            return True
+        if created.tzinfo is not None:
+            created = created.replace(tzinfo=None)
+        age = (timeutils.utcnow() - created).total_seconds()
+        return age > CONF.taskflow.jobboard_expiration_time
 
     def _claimed(self, board_job):
         job_id = board_job.details['job_id']

@@ -3,6 +3,7 @@
 from oslo_log import log
 from oslo_utils import timeutils
 
+from ciming.common import notify
 from ciming.common import staging
 from ciming.common import states
 from ciming.conductor.tasks import base
@@ -33,7 +34,9 @@ def settle_image(dbapi, image_id):
             loc.status == states.LOC_ACTIVE for loc in image.locations):
         # No data anywhere: the image waits for an upload again.
         status = values['status'] = states.IMAGE_QUEUED
-    dbapi.update_image(image_id, values)
+    updated = dbapi.update_image(image_id, values)
+    if status != image.status:
+        notify.emit(None, 'image.update', notify.image_payload(updated))
     return status
 
 
