@@ -26,6 +26,12 @@ class JobManager(base.Manager):
         return self.http.request(
             'POST', '/jobs/%s/cancel' % base.quote(job_id), json_body={})
 
+    def resume(self, job_id, credentials):
+        """Give again the credentials a job lost with its conductor."""
+        return self.http.request(
+            'POST', '/jobs/%s/resume' % base.quote(job_id),
+            json_body={'credentials': credentials})
+
     def wait(self, job_id, timeout=None, callback=None, interval=1.0,
              sleep=time.sleep, clock=time.monotonic):
         """Poll a job until it ends; the final Job.

@@ -1,6 +1,7 @@
 """``ciming job ...``: copies of images in progress, and their outcome."""
 
 from osc_lib.command import command
+from osc_lib import exceptions
 
 from ciming.osc import common
 from ciming.osc import images
@@ -67,3 +68,26 @@ class CancelJob(command.ShowOne):
     def take_action(self, parsed_args):
         return images.show_job(
             common.client_of(self).jobs.cancel(parsed_args.job))
+
+
+class ResumeJob(command.ShowOne):
+    """Resume a job awaiting the credentials it lost with its conductor."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('job', metavar='<job>', help='Job ID')
+        common.add_credentials_option(parser)
+        common.add_wait_options(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        credentials = common.credentials(parsed_args)
+        if not credentials:
+            raise exceptions.CommandError(
+                'Give the credentials with --credentials-file.')
+        client = common.client_of(self)
+        job = client.jobs.resume(parsed_args.job, credentials)
+        if parsed_args.wait:
+            job = common.wait_for_job(client, job, parsed_args.timeout,
+                                      stream=self.app.stderr)
+        return images.show_job(job)

@@ -46,6 +46,9 @@ class FakeConductorAPI:
     def cancel_job(self, context, job_id):
         self._record('cancel_job', job_id=job_id)
 
+    def resume_job(self, context, job_id, credentials=None):
+        self._record('resume_job', job_id=job_id, credentials=credentials)
+
     def validate_cloud(self, context, cloud_id, credentials=None):
         self._record('validate_cloud', cloud_id=cloud_id,
                      credentials=credentials)

@@ -199,6 +199,29 @@ class JobCommandsTest(ShellTestCase):
         self.assertEqual('cancelled', self.run_json(
             'job', 'cancel', self.job['id'])['State'])
 
+    def test_resume_sends_the_credentials_file(self):
+        cloud = self.client.clouds.create(
+            'far', 'openstack', region='RegionOne',
+            options={'auth_url': 'http://keystone.example/v3'})
+        self.dbapi.update_job(self.job['id'], {
+            'state': 'awaiting_credentials',
+            'credential_clouds': [cloud['id']]})
+        tmp = self.useFixture(fixtures.TempDir()).path
+        with open(os.path.join(tmp, 'clouds.yaml'), 'w') as out:
+            out.write('clouds:\n  farc:\n    auth:\n      username: u\n'
+                      '      password: p\n')
+        path = os.path.join(tmp, 'creds.yaml')
+        with open(path, 'w') as out:
+            out.write('far:\n  clouds_yaml: farc\n'
+                      '  clouds_yaml_file: clouds.yaml\n')
+        shown = self.run_json('job', 'resume', self.job['id'],
+                              '--credentials-file', path)
+        self.assertEqual(self.job['id'], shown['ID'])
+        [call] = self.rpcapi.called('resume_job')
+        self.assertEqual(self.job['id'], call['job_id'])
+        sent = call['credentials'][cloud['id']]
+        self.assertEqual(('u', 'p'), (sent['username'], sent['password']))
+
     def test_show_wait_fails_when_the_job_fails(self):
         self.dbapi.update_job(self.job['id'], {'state': 'failed',
                                                'error': 'disk full'})
