@@ -374,6 +374,23 @@ class Process:
         except OSError:
             return False
 
+    def kill(self):
+        """SIGKILL the whole process group at once: a crash.
+
+        The conductor is a launcher that forks the worker running the
+        jobs; killing only the launcher would leave the worker running
+        (or let the launcher start a new one). The group is this
+        command's alone (it runs in its own session).
+        """
+        if self.proc is None:
+            return None
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait(10)
+        return self.proc.returncode
+
     def stop(self, timeout=STOP_TIMEOUT):
         """SIGTERM, wait, then SIGKILL its process group; the exit code."""
         if self.proc is None:
@@ -435,18 +452,23 @@ class Deployment:
     """``ciming-api`` and ``ciming-conductor`` on one database and broker.
 
     ``config`` is a ``{section: {option: value}}`` overlay on the defaults
-    of :meth:`base_config`.
+    of :meth:`base_config`. ``conductors`` conductor processes are run,
+    each with a ``[DEFAULT] host`` of its own (:meth:`conductor_host`) in
+    an extra config file; the first one's host is the deployment's
+    :attr:`host` (the API's), so a single-conductor deployment is as
+    before.
     """
 
-    def __init__(self, backend_name, config=None):
+    def __init__(self, backend_name, config=None, conductors=1):
         self.backend = get_backend(backend_name)
         self.overlay = config or {}
+        self.conductor_count = conductors
+        self.conductors = {}
         self.run_id = uuid.uuid4().hex[:12]
         self.rabbit = RabbitMQ()
         self.dir = None
         self.database = None
         self.api = None
-        self.conductor = None
         self.port = None
         self.started = False
 
@@ -515,7 +537,8 @@ class Deployment:
         run_command([find_command('ciming-manage')] + conf + ['db', 'sync'],
                     self.log_path('manage'))
 
-        self.start_conductor()
+        for index in range(self.conductor_count):
+            self.start_conductor(index)
 
         self.api = Process('api', [find_command('ciming-api')] + conf,
                            self.log_path('api')).start()
@@ -545,41 +568,68 @@ class Deployment:
             raise DeploymentFailed('%s:\n%s'
                                    % (exc, tail(process.log_path)))
 
-    def start_conductor(self):
-        """Start (or start again) the conductor; wait until it listens.
+    def conductor_host(self, index=0):
+        """The ``[DEFAULT] host`` of conductor ``index``."""
+        return self.host if index == 0 else '%s-c%d' % (self.host, index)
+
+    def conductor_log(self, index=0):
+        return self.log_path('conductor' if index == 0
+                             else 'conductor-%d' % index)
+
+    def conductor_index(self, host):
+        for index in range(self.conductor_count):
+            if self.conductor_host(index) == host:
+                return index
+        raise KeyError(host)
+
+    @property
+    def conductor(self):
+        return self.conductors.get(0)
+
+    def start_conductor(self, index=0):
+        """Start (or start again) a conductor; wait until it listens.
 
         A cast made before the conductor declared its queues would be
         lost; its log is appended to, so count the start-up lines.
         """
-        marker = 'Conductor %s started' % self.host
-        seen = self._count(marker)
-        self.conductor = Process(
-            'conductor', [find_command('ciming-conductor'),
-                          '--config-file', self.config_file],
-            self.log_path('conductor')).start()
+        host = self.conductor_host(index)
+        marker = 'Conductor %s started' % host
+        log_path = self.conductor_log(index)
+        seen = self._count(marker, log_path)
+        argv = [find_command('ciming-conductor'),
+                '--config-file', self.config_file]
+        if index:
+            extra = os.path.join(self.dir, 'conductor-%d.conf' % index)
+            write_config(extra, {'DEFAULT': {'host': host}})
+            argv += ['--config-file', extra]
+        process = self.conductors[index] = Process(
+            'conductor' if index == 0 else 'conductor-%d' % index, argv,
+            log_path).start()
 
         def ready():
-            if not self.conductor.alive():
+            if not process.alive():
                 raise DeploymentFailed(
-                    'the conductor exited with %s during start-up:\n%s'
-                    % (self.conductor.proc.returncode,
-                       tail(self.log_path('conductor'))))
-            return self._count(marker) > seen
+                    'conductor %s exited with %s during start-up:\n%s'
+                    % (host, process.proc.returncode, tail(log_path)))
+            return self._count(marker, log_path) > seen
 
         try:
             wait_for(ready, START_TIMEOUT, interval=0.2,
-                     what='the conductor to be ready')
+                     what='conductor %s to be ready' % host)
         except AssertionError as exc:
-            raise DeploymentFailed('%s:\n%s' % (
-                exc, tail(self.log_path('conductor'))))
+            raise DeploymentFailed('%s:\n%s' % (exc, tail(log_path)))
 
-    def stop_conductor(self):
-        """Stop the conductor; jobs cast meanwhile wait in RabbitMQ."""
-        self.conductor.stop()
+    def stop_conductor(self, index=0):
+        """Stop a conductor; jobs cast meanwhile wait in RabbitMQ."""
+        self.conductors[index].stop()
 
-    def _count(self, text):
+    def kill_conductor(self, index=0):
+        """SIGKILL a conductor and its forked worker: a crash."""
+        return self.conductors[index].kill()
+
+    def _count(self, text, log_path=None):
         try:
-            with open(self.log_path('conductor'), 'rb') as log:
+            with open(log_path or self.conductor_log(0), 'rb') as log:
                 return log.read().count(text.encode())
         except OSError:
             return 0
@@ -588,8 +638,13 @@ class Deployment:
     def host(self):
         return 'functest-%s' % self.run_id
 
+    def processes(self):
+        return [self.api] + [self.conductors[i]
+                             for i in sorted(self.conductors)]
+
     def check_alive(self):
-        for process in (self.api, self.conductor):
+        for process in [self.api] + [self.conductors.get(i) for i in
+                                     range(self.conductor_count)]:
             if process is None or not process.alive():
                 raise DeploymentFailed(
                     '%s of the %s deployment is not running:\n%s'
@@ -598,7 +653,7 @@ class Deployment:
 
     def stop(self):
         codes = {}
-        for process in (self.api, self.conductor):
+        for process in self.processes():
             if process is not None:
                 codes[process.name] = process.stop()
         if self.database is not None:
@@ -618,30 +673,34 @@ class Deployment:
         """``{name: path}`` of the logs of this deployment."""
         if self.dir is None:
             return {}
-        return {name: self.log_path(name)
+        logs = {name: self.log_path(name)
                 for name in ('manage', 'conductor', 'api')}
+        for index in range(1, self.conductor_count):
+            logs['conductor-%d' % index] = self.conductor_log(index)
+        return logs
 
 
 _DEPLOYMENTS = {}
 _REGISTRY_LOCK = threading.Lock()
 
 
-def _key(backend, config):
-    return (backend, json.dumps(config or {}, sort_keys=True, default=str))
+def _key(backend, config, conductors=1):
+    return (backend, json.dumps(config or {}, sort_keys=True, default=str),
+            conductors)
 
 
-def get_deployment(backend, config=None):
+def get_deployment(backend, config=None, conductors=1):
     """The running deployment for a backend and config overlay.
 
     Started on first use and kept for the other tests of this process;
     a start-up failure is remembered so that every test using it fails
     with the same message rather than each retrying.
     """
-    key = _key(backend, config)
+    key = _key(backend, config, conductors)
     with _REGISTRY_LOCK:
         entry = _DEPLOYMENTS.get(key)
         if entry is None:
-            deployment = Deployment(backend, config)
+            deployment = Deployment(backend, config, conductors)
             try:
                 deployment.start()
                 entry = (deployment, None)
@@ -784,6 +843,7 @@ class FunctionalTestCase(testtools.TestCase):
 
     backend = None
     deployment_config = None
+    conductors = 1
     # Finishing an upload job on a slow machine.
     job_timeout = 120
 
@@ -792,7 +852,8 @@ class FunctionalTestCase(testtools.TestCase):
         self._log_offsets = {}
         try:
             self.deployment = get_deployment(self.backend,
-                                             self.deployment_config)
+                                             self.deployment_config,
+                                             self.conductors)
         except ServiceUnavailable as exc:
             if ALLOW_SKIP:
                 self.skipTest('%s (CIMING_TEST_ALLOW_SKIP=1)' % exc)
