@@ -361,9 +361,9 @@ class JobExecutor:
 
     def _may_claim(self, board_job):
         """Leave a job to the conductor holding its credentials, a while."""
-        holder = board_job.details.get('holder')
-        if holder is None or holder == self.host:
+        if board_job.details.get('holder') is None:
             return True
+        # Even its holder's watcher: the holder claims it as it posts.
         created = board_job.created_on
         if created is None:
             return True

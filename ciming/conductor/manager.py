@@ -100,6 +100,8 @@ class ConductorManager:
                                 and job.source.get('host') != self.host)
             if staged_elsewhere or runtime.find(job.id) is not None:
                 continue
+            if self.executor.posted(job.id):
+                continue  # on the jobboard: no conductor had room yet
             if job.credential_clouds:
                 # Its cast carried credentials that are lost with it.
                 self.executor.await_credentials(job)
