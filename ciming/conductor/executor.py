@@ -23,6 +23,7 @@ import futurist
 from futurist import rejection
 from oslo_log import log
 from oslo_utils import timeutils
+import sqlalchemy as sa
 from taskflow import engines
 from taskflow import exceptions as tf_exc
 from taskflow.jobs import backends as board_backends
@@ -56,7 +57,18 @@ def persistence_backend():
         if _backend is None:
             _backend = persistence_backends.fetch(
                 {'connection': persistence_url()})
+            if _backend.engine.url.drivername.startswith('sqlite') and \
+                    not CONF.database.sqlite_synchronous:
+                # As oslo.db does for [database]: no fsync per commit, or
+                # every task transition waits for the disk (a job's data
+                # is gigabytes of dirty pages in flight).
+                sa.event.listen(_backend.engine, 'connect',
+                                _sqlite_not_synchronous)
         return _backend
+
+
+def _sqlite_not_synchronous(dbapi_connection, connection_record):
+    dbapi_connection.execute('PRAGMA synchronous = OFF')
 
 
 def reset_persistence_backend():

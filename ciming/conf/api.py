@@ -18,7 +18,7 @@ opts = [
     cfg.IntOpt('image_size_cap', default=1099511627776, min=1,
                help='Largest image, in bytes, that can be uploaded (1 TiB '
                     'by default). Larger uploads are refused with 413.'),
-    cfg.IntOpt('upload_chunk_size', default=4 * 1024 * 1024, min=65536,
+    cfg.IntOpt('upload_chunk_size', default=1024 * 1024, min=65536,
                help='Bytes read from the client at a time while an upload '
                     'streams into the staging area.'),
     cfg.StrOpt('public_endpoint',

@@ -5,7 +5,7 @@ from oslo_config import cfg
 GROUP = cfg.OptGroup('transfer', title='Data transfer options')
 
 opts = [
-    cfg.IntOpt('chunk_size', default=4 * 1024 * 1024, min=4096,
+    cfg.IntOpt('chunk_size', default=1024 * 1024, min=4096,
                help='Bytes read from a source at a time.'),
     cfg.IntOpt('queue_depth', default=4, min=1,
                help='Chunks queued per target before the reader waits. '
