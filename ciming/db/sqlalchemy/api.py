@@ -48,6 +48,19 @@ def _guarded_update(session, model, ident, values, column, expected):
     return query.update(values, synchronize_session=False) == 1
 
 
+def _update_or_raise(session, model, ident, values, column, expected,
+                     not_found):
+    """A guarded update; ``not_found`` or InvalidState when it misses."""
+    if _guarded_update(session, model, ident, values, column, expected):
+        return
+    row = session.query(model).filter(model.id == ident).one_or_none()
+    if row is None:
+        raise not_found
+    raise exception.InvalidState(
+        resource=model.__name__, id=ident, state=getattr(row, column),
+        reason='expected %s' % ', '.join(expected))
+
+
 class Connection(api.Connection):
 
     # Clouds
@@ -167,15 +180,9 @@ class Connection(api.Connection):
 
     def update_image(self, image_id, values, expected_status=None):
         with _session_for_write() as session:
-            if not _guarded_update(session, models.Image, image_id, values,
-                                   'status', expected_status):
-                image = session.query(models.Image).filter(
-                    models.Image.id == image_id).one_or_none()
-                if image is None:
-                    raise exception.ImageNotFound(image=image_id)
-                raise exception.InvalidState(
-                    resource='Image', id=image_id, state=image.status,
-                    reason='expected %s' % ', '.join(expected_status))
+            _update_or_raise(session, models.Image, image_id, values,
+                             'status', expected_status,
+                             exception.ImageNotFound(image=image_id))
         return self.get_image(image_id)
 
     def destroy_image(self, image_id):
@@ -303,15 +310,9 @@ class Connection(api.Connection):
 
     def update_job(self, job_id, values, expected_state=None):
         with _session_for_write() as session:
-            if not _guarded_update(session, models.Job, job_id, values,
-                                   'state', expected_state):
-                job = session.query(models.Job).filter(
-                    models.Job.id == job_id).one_or_none()
-                if job is None:
-                    raise exception.JobNotFound(job=job_id)
-                raise exception.InvalidState(
-                    resource='Job', id=job_id, state=job.state,
-                    reason='expected %s' % ', '.join(expected_state))
+            _update_or_raise(session, models.Job, job_id, values, 'state',
+                             expected_state,
+                             exception.JobNotFound(job=job_id))
         return self.get_job(job_id)
 
     def update_job_target(self, job_id, cloud_id, values):
