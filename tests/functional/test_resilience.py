@@ -1,0 +1,553 @@
+"""Resilient jobs (issue 5): two conductors, a Redis jobboard, crashes.
+
+Every deployment here runs two ``ciming-conductor`` processes (each an
+oslo.service launcher and its forked worker, each with its own
+``[DEFAULT] host``) sharing a Redis jobboard under a namespace of their
+own, with a short claim expiry, and a shared staging area (both run on
+this host; a real deployment shares it over NFS or keeps it per host).
+
+Crashes are SIGKILLs of the whole process group of the conductor that
+runs the job (its ``conductor_host``, read from the database). To land a
+kill at a chosen point of the flow, a target's file is made a FIFO (a
+named pipe) the conductor blocks on:
+
+* before prepare: ``<id>.img.part`` is a FIFO nobody reads, so the
+  prepare of the target (which creates that file) cannot complete;
+* mid-transfer: the test reads ``<id>.img.part`` slowly and kills the
+  conductor after a few chunks, while it is blocked writing the stream;
+* before finalize: ``<id>.json.part`` (the sidecar finalize writes
+  before renaming the data into place) is a FIFO nobody reads.
+
+After the kill the FIFO is removed, the other conductor takes the job
+over once the dead one's claim expires, and the test checks the image
+is ``active`` in every target exactly once (one ``.img`` and its
+``.json``, no ``.part``), identical to the upload, staging is empty, the
+job's flow is gone from the TaskFlow tables and from the jobboard.
+
+``CIMING_TEST_KILL_ROUNDS`` (default 2) repeats the matrix; the trial
+count and the clean ones are printed at the end of the test.
+"""
+
+import base64
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import redis
+import sqlalchemy as sa
+
+from tests.functional import base
+
+MiB = base.MiB
+EXPIRY = 6
+ROUNDS = int(os.environ.get('CIMING_TEST_KILL_ROUNDS', 2))
+CANARY = 'canary-%s' % uuid.uuid4().hex
+
+
+def resilient_config(**extra):
+    config = {
+        'taskflow': {
+            'jobboard_backend': 'redis',
+            'jobboard_backend_hosts': '127.0.0.1',
+            'jobboard_backend_port': 6379,
+            'jobboard_backend_namespace': base.unique_name('ciming-func-'),
+            'jobboard_expiration_time': EXPIRY,
+            'jobboard_poll_interval': 0.2,
+        },
+        'staging': {'shared': True},
+        'transfer': {'chunk_size': 65536, 'queue_depth': 1},
+    }
+    return base.merge_sections(config, extra)
+
+
+def credentials_header(mapping):
+    return {'X-CIMinG-Credentials':
+            base64.b64encode(json.dumps(mapping).encode()).decode()}
+
+
+class Fifo:
+    """A named pipe standing where a conductor will write a file."""
+
+    def __init__(self, path):
+        self.path = path
+        os.mkfifo(path)
+        self.read = 0
+        self.budget = 0
+        self._fd = None
+        self._stop = threading.Event()
+        self._thread = None
+
+    def is_fifo(self):
+        try:
+            return stat.S_ISFIFO(os.stat(self.path).st_mode)
+        except FileNotFoundError:
+            return False
+
+    def read_slowly(self, budget):
+        """Read the stream in a thread, ``budget`` bytes, then stop.
+
+        The first writer (prepare truncating the file) is let through;
+        of the next (the stream) ``budget`` bytes are read and no more,
+        so that the writer blocks mid-stream.
+        """
+        self.budget = budget
+
+        def reader():
+            for connection in range(2):
+                fd = os.open(self.path, os.O_RDONLY)
+                self._fd = fd
+                while not self._stop.is_set():
+                    if connection and self.read >= self.budget:
+                        self._stop.wait(0.05)
+                        continue
+                    chunk = os.read(fd, 65536)
+                    if not chunk:
+                        break
+                    if connection:
+                        self.read += len(chunk)
+                if self._stop.is_set():
+                    return
+                os.close(fd)
+                self._fd = None
+        self._thread = threading.Thread(target=reader, daemon=True)
+        self._thread.start()
+
+    def unthrottle(self):
+        """Read the rest of the stream at full speed."""
+        self.budget = float('inf')
+
+    def remove(self):
+        """Stop reading and put nothing in its place."""
+        self._stop.set()
+        if self._thread is not None and self._thread.is_alive():
+            # A reader blocked in open() waits for a writer: be one.
+            try:
+                os.close(os.open(self.path, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+            self._thread.join(5)
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
+
+class ResilienceMixin:
+    """Helpers reading the database, the jobboard and the processes."""
+
+    conductors = 2
+    job_timeout = 180
+
+    def db(self):
+        if not hasattr(self, '_engine'):
+            self._engine = sa.create_engine(
+                self.deployment.backend.url(self.deployment.database),
+                poolclass=sa.pool.NullPool)
+        return self._engine
+
+    def job_row(self, job_id):
+        with self.db().connect() as conn:
+            return conn.execute(sa.text(
+                'SELECT state, conductor_host FROM jobs WHERE id = :id'),
+                {'id': job_id}).one()
+
+    def namespace(self):
+        return self.deployment_config['taskflow'][
+            'jobboard_backend_namespace']
+
+    def redis(self):
+        return redis.Redis(host='127.0.0.1', port=6379)
+
+    def board_job_ids(self):
+        """Job ids of the postings on this deployment's jobboard."""
+        client = self.redis()
+        ids = []
+        for key in client.scan_iter(match=self.namespace() + '*'):
+            if client.type(key) == b'hash':
+                for raw in client.hvals(key):
+                    ids.append(raw)
+        return ids
+
+    def on_board(self, job_id):
+        return any(job_id.encode() in raw for raw in self.board_job_ids())
+
+    def logbook_exists(self, job_id):
+        with self.db().connect() as conn:
+            return bool(conn.execute(sa.text(
+                'SELECT COUNT(*) FROM logbooks WHERE uuid = :id'),
+                {'id': job_id}).scalar())
+
+    def running_host(self, job_id, timeout=60):
+        """Wait until a conductor runs the job; its host."""
+        def host():
+            row = self.job_row(job_id)
+            return row.state == 'running' and row.conductor_host
+        return base.wait_for(host, timeout, interval=0.05,
+                             what='job %s to run' % job_id)
+
+    def ensure_conductors(self):
+        for index in range(self.deployment.conductor_count):
+            if not self.deployment.conductors[index].alive():
+                self.deployment.start_conductor(index)
+
+    def kill_runner(self, job_id):
+        """SIGKILL the conductor running the job; its index."""
+        host = self.job_row(job_id).conductor_host
+        index = self.deployment.conductor_index(host)
+        self.deployment.kill_conductor(index)
+        return index
+
+    def assert_clean(self, image_id, job, path, directories):
+        """Active once in every target, staging empty, flow gone."""
+        problems = []
+        if job['state'] != 'succeeded':
+            problems.append('job %s: %s' % (job['state'], job['error']))
+        image = self.client.get('/v1/images/%s' % image_id)
+        if image['status'] != 'active':
+            problems.append('image %s' % image['status'])
+        for loc in image['locations']:
+            if loc['status'] != 'active':
+                problems.append('location %s %s'
+                                % (loc['cloud_name'], loc['status']))
+        for directory in directories:
+            files = self.cloud_files(directory, image_id)
+            if files != [image_id + '.img', image_id + '.json']:
+                problems.append('%s holds %s' % (directory, files))
+            elif not base.files_identical(
+                    path, os.path.join(directory, image_id + '.img')):
+                problems.append('%s: data differs' % directory)
+        if self.staged_files(image_id):
+            problems.append('staged: %s' % self.staged_files(image_id))
+        if self.logbook_exists(job['id']):
+            problems.append('the flow is still persisted')
+        if self.on_board(job['id']):
+            problems.append('the job is still on the jobboard')
+        return problems
+
+
+class KillMatrixMixin(ResilienceMixin):
+
+    deployment_config = resilient_config()
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(self.ensure_conductors)
+
+    def _trial(self, phase, size=4 * MiB):
+        cloud_a, dir_a = self.make_cloud()
+        cloud_b, dir_b = self.make_cloud()
+        os.makedirs(dir_a, exist_ok=True)
+        os.makedirs(dir_b, exist_ok=True)
+        path, _sha512, _md5 = self.make_data_file(size)
+        image = self.make_image([cloud_a['id'], cloud_b['id']])
+        image_id = image['id']
+        if phase == 'before-prepare':
+            fifos = [Fifo(os.path.join(d, image_id + '.img.part'))
+                     for d in (dir_a, dir_b)]
+        elif phase == 'mid-transfer':
+            fifos = [Fifo(os.path.join(dir_a, image_id + '.img.part'))]
+            fifos[0].read_slowly(8 * 65536)
+        else:
+            fifos = [Fifo(os.path.join(d, image_id + '.json.part'))
+                     for d in (dir_a, dir_b)]
+        self.addCleanup(lambda: [f.remove() for f in fifos])
+
+        job = self.client.upload(image_id, path).json()
+        started = time.monotonic()
+        host = self.running_host(job['id'])
+        if phase == 'before-prepare':
+            time.sleep(0.5)
+            targets = self.client.get('/v1/jobs/%s' % job['id'])['targets']
+            self.assertEqual({'pending'}, {t['state'] for t in targets})
+        elif phase == 'mid-transfer':
+            base.wait_for(lambda: fifos[0].read >= 8 * 65536, 60,
+                          what='the stream to start')
+        else:
+            def transferred():
+                targets = self.client.get('/v1/jobs/%s'
+                                          % job['id'])['targets']
+                return all(t['bytes_done'] == size for t in targets)
+            base.wait_for(transferred, 60, what='the transfer to end')
+            time.sleep(0.5)
+        self.assertEqual('running', self.job_row(job['id']).state)
+        killed = self.kill_runner(job['id'])
+        for fifo in fifos:
+            fifo.remove()
+        job = self.wait_job(job['id'])
+        took = time.monotonic() - started
+        finisher = self.job_row(job['id']).conductor_host
+        problems = self.assert_clean(image_id, job, path, (dir_a, dir_b))
+        if finisher == host:
+            problems.append('finished by the killed conductor %s' % host)
+        self.deployment.start_conductor(killed)
+        return problems, took, host, finisher
+
+    def test_kill_matrix(self):
+        phases = ('before-prepare', 'mid-transfer', 'before-finalize')
+        results = []
+        for _round in range(ROUNDS):
+            for phase in phases:
+                problems, took, killed, finisher = self._trial(phase)
+                results.append((phase, problems, took))
+                sys.stdout.write(
+                    'kill %-16s killed %s, finished by %s in %.1fs: %s\n'
+                    % (phase, killed, finisher, took,
+                       '; '.join(problems) or 'clean'))
+        clean = sum(1 for _p, problems, _t in results if not problems)
+        summary = 'kill matrix (%s): %d trials, %d clean' % (
+            self.backend, len(results), clean)
+        sys.stdout.write(summary + '\n')
+        self.addDetail('kill-matrix', base.content.text_content(
+            '\n'.join('%s %.1fs %s' % (p, t, '; '.join(pr) or 'clean')
+                      for p, pr, t in results) + '\n' + summary))
+        self.assertEqual(len(results), clean, summary)
+
+
+class JobboardMixin(ResilienceMixin):
+    """Cancel, per-request credentials and their loss, on the jobboard."""
+
+    deployment_config = resilient_config(
+        oslo_messaging_notifications={'driver': 'log'})
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(self.ensure_conductors)
+
+    def test_cancel_during_transfer(self):
+        cloud_a, dir_a = self.make_cloud()
+        cloud_b, dir_b = self.make_cloud()
+        os.makedirs(dir_a, exist_ok=True)
+        path, _sha512, _md5 = self.make_data_file(4 * MiB)
+        image = self.make_image([cloud_a['id'], cloud_b['id']])
+        image_id = image['id']
+        fifo = Fifo(os.path.join(dir_a, image_id + '.img.part'))
+        self.addCleanup(fifo.remove)
+        fifo.read_slowly(8 * 65536)
+        job = self.client.upload(image_id, path).json()
+        base.wait_for(lambda: fifo.read >= 8 * 65536, 60,
+                      what='the stream to start')
+        cancelled = self.client.request(
+            'POST', '/v1/jobs/%s/cancel' % job['id'], 202).json()
+        self.assertIn(cancelled['state'], ('cancelling', 'cancelled'))
+        fifo.unthrottle()
+        job = self.wait_job(job['id'])
+        self.assertEqual('cancelled', job['state'], job)
+        for target in job['targets']:
+            self.assertEqual('cancelled', target['state'], job)
+        for directory in (dir_a, dir_b):
+            self.assertEqual([], self.cloud_files(directory, image_id))
+        image = self.client.get('/v1/images/%s' % image_id)
+        self.assertNotIn('active',
+                         [loc['status'] for loc in image['locations']])
+        self.assertFalse(self.logbook_exists(job['id']))
+        base.wait_for(lambda: not self.on_board(job['id']), 30,
+                      what='the job to leave the jobboard')
+
+    def _foreign_cloud(self):
+        """A Keystone-less OpenStack cloud nobody answers for."""
+        return self.client.post('/v1/clouds', {
+            'name': base.unique_name('foreign-'), 'type': 'openstack',
+            'region': 'RegionOne',
+            'options': {'auth_url': 'http://127.0.0.1:9/v3',
+                        'project_name': 'demo',
+                        'project_domain_name': 'Default',
+                        'user_domain_name': 'Default'}})
+
+    def _credentials(self, foreign):
+        return {foreign['id']: {'auth_type': 'password',
+                                'username': 'canary-user',
+                                'password': CANARY}}
+
+    def assert_no_canary(self):
+        """The canary is nowhere: database, jobboard, logs, staging."""
+        found = []
+        with self.db().connect() as conn:
+            inspector = sa.inspect(conn)
+            for table in inspector.get_table_names():
+                rows = conn.execute(sa.text(
+                    'SELECT * FROM %s' % table)).fetchall()
+                for row in rows:
+                    if CANARY in repr(tuple(row)):
+                        found.append('table %s' % table)
+                        break
+        client = self.redis()
+        for key in client.scan_iter(match=self.namespace() + '*'):
+            kind = client.type(key)
+            if kind == b'hash':
+                value = repr(client.hgetall(key))
+            elif kind == b'string':
+                value = repr(client.get(key))
+            else:
+                value = repr(kind)
+            if CANARY.encode() in key or CANARY in value:
+                found.append('redis key %s' % key)
+        for name, log_path in self.deployment.logs().items():
+            with open(log_path, 'rb') as log:
+                if CANARY.encode() in log.read():
+                    found.append('log %s' % name)
+        for root, _dirs, files in os.walk(self.deployment.dir):
+            for name in files:
+                full = os.path.join(root, name)
+                if not os.path.isfile(full) or os.path.getsize(full) > \
+                        64 * MiB:
+                    continue
+                with open(full, 'rb') as data:
+                    if CANARY.encode() in data.read():
+                        found.append('file %s' % full)
+        self.assertEqual([], found)
+
+    def _tables_checked(self):
+        with self.db().connect() as conn:
+            names = set(sa.inspect(conn).get_table_names())
+        for table in ('logbooks', 'flowdetails', 'atomdetails', 'jobs'):
+            self.assertIn(table, names)
+
+    def test_canary_credentials_stored_nowhere(self):
+        self._tables_checked()
+        cloud, directory = self.make_cloud()
+        foreign = self._foreign_cloud()
+        path, _sha512, _md5 = self.make_data_file(1 * MiB)
+        image = self.make_image([cloud['id'], foreign['id']])
+        job = self.client.upload(
+            image['id'], path,
+            headers=credentials_header(self._credentials(foreign))).json()
+        job = self.wait_job(job['id'])
+        # Run on the conductor that held the credentials: the foreign
+        # cloud failed (nobody answers), not for want of credentials.
+        self.assertEqual('partial', job['state'], job)
+        targets = {t['cloud_id']: t for t in job['targets']}
+        self.assertEqual('active', targets[cloud['id']]['state'], job)
+        self.assertEqual('failed', targets[foreign['id']]['state'], job)
+        self.assertNotIn(CANARY, json.dumps(job))
+        self.assert_no_canary()
+
+    def test_lost_credentials_then_resume(self):
+        cloud, directory = self.make_cloud()
+        os.makedirs(directory, exist_ok=True)
+        foreign = self._foreign_cloud()
+        path, _sha512, _md5 = self.make_data_file(1 * MiB)
+        image = self.make_image([cloud['id'], foreign['id']])
+        image_id = image['id']
+        fifo = Fifo(os.path.join(directory, image_id + '.img.part'))
+        self.addCleanup(fifo.remove)
+        job = self.client.upload(
+            image_id, path,
+            headers=credentials_header(self._credentials(foreign))).json()
+        self.running_host(job['id'])
+        time.sleep(0.5)
+        killed = self.kill_runner(job['id'])
+        fifo.remove()
+        # Another conductor takes it over and finds no credentials.
+        job = self.wait_job(job['id'], states=('awaiting_credentials',))
+        resp = self.client.request(
+            'POST', '/v1/jobs/%s/resume' % job['id'], 400, json_body={})
+        base.check_error(self, resp, 400)
+        self.deployment.start_conductor(killed)
+        self.client.request(
+            'POST', '/v1/jobs/%s/resume' % job['id'], 202,
+            json_body={'credentials': self._credentials(foreign)})
+        job = self.wait_job(job['id'])
+        self.assertEqual('partial', job['state'], job)
+        targets = {t['cloud_id']: t for t in job['targets']}
+        self.assertEqual('active', targets[cloud['id']]['state'], job)
+        self.assertEqual('failed', targets[foreign['id']]['state'], job)
+        self.assertEqual([image_id + '.img', image_id + '.json'],
+                         self.cloud_files(directory, image_id))
+        self.assert_no_canary()
+
+
+class JobboardMySQLTest(JobboardMixin, base.FunctionalTestCase):
+    backend = 'mysql'
+
+
+class JobboardPostgreSQLTest(JobboardMixin, base.FunctionalTestCase):
+    backend = 'postgresql'
+    deployment_config = resilient_config(
+        oslo_messaging_notifications={'driver': 'log'})
+
+
+class KillMatrixMySQLTest(KillMatrixMixin, base.FunctionalTestCase):
+    backend = 'mysql'
+
+
+class KillMatrixPostgreSQLTest(KillMatrixMixin, base.FunctionalTestCase):
+    backend = 'postgresql'
+    deployment_config = resilient_config()
+
+
+def rabbitmqctl(*args):
+    subprocess.run(['rabbitmqctl', '-q'] + list(args), check=True,
+                   timeout=120, stdout=subprocess.DEVNULL)
+
+
+class BrokerOutageMixin(ResilienceMixin):
+    """RabbitMQ stopped and started again while jobs run and arrive."""
+
+    deployment_config = resilient_config(conductor={'pending_timeout': 6})
+    # Slow enough for the outage to land while the first jobs run.
+    size = 8 * MiB
+
+    def _upload(self, cloud, path):
+        image = self.make_image([cloud['id']])
+        start = time.monotonic()
+        resp = self.client.upload(image['id'], path)
+        return image['id'], resp.json(), time.monotonic() - start
+
+    def test_restart_rabbitmq_during_jobs(self):
+        cloud, directory = self.make_cloud()
+        path, _sha512, _md5 = self.make_data_file(self.size)
+        jobs = [self._upload(cloud, path)[:2] for _i in range(4)]
+
+        rabbitmqctl('stop_app')
+        self.addCleanup(rabbitmqctl, 'start_app')
+        outage = time.monotonic()
+        try:
+            # A call needing a conductor answers 503, and fast.
+            start = time.monotonic()
+            resp = self.client.request(
+                'GET', '/v1/clouds/%s/images' % cloud['id'], timeout=120)
+            took_call = time.monotonic() - start
+            base.check_error(self, resp, 503)
+            sys.stdout.write('broker down: GET cloud images answered %s '
+                             'in %.1fs\n' % (resp.status_code, took_call))
+            self.assertLess(took_call, 30)
+            # Reading needs no broker.
+            self.client.get('/v1/jobs/%s' % jobs[0][1]['id'])
+            # An upload is recorded and accepted: a sweep runs it.
+            for _i in range(2):
+                image_id, job, took = self._upload(cloud, path)
+                sys.stdout.write('broker down: upload answered 202 in '
+                                 '%.1fs\n' % took)
+                self.assertLess(took, 30)
+                jobs.append((image_id, job))
+            time.sleep(max(0, 10 - (time.monotonic() - outage)))
+        finally:
+            rabbitmqctl('start_app')
+        sys.stdout.write('broker was down %.1fs\n'
+                         % (time.monotonic() - outage))
+
+        for image_id, job in jobs:
+            job = self.wait_job(job['id'])
+            self.assertEqual('succeeded', job['state'], job)
+            self.assertEqual([image_id + '.img', image_id + '.json'],
+                             self.cloud_files(directory, image_id))
+            self.assertEqual([], self.staged_files(image_id))
+
+        # The API reaches the conductors again by itself.
+        def answers():
+            return self.client.request(
+                'GET', '/v1/clouds/%s/images' % cloud['id'],
+                timeout=120).status_code == 200
+        base.wait_for(answers, 120, interval=1,
+                      what='the API to reach a conductor again')
+        for index in range(self.deployment.conductor_count):
+            self.assertTrue(self.deployment.conductors[index].alive())
+
+
+class BrokerOutageMySQLTest(BrokerOutageMixin, base.FunctionalTestCase):
+    backend = 'mysql'
