@@ -232,8 +232,7 @@ class JobExecutor:
         if not credentials:
             return
         try:
-            self._board.claim(board_job, self.host,
-                              expiry=CONF.taskflow.jobboard_expiration_time)
+            self._claim(board_job)
         except (tf_exc.UnclaimableJob, tf_exc.NotFound) as exc:
             runtime.forget(job.id)
             LOG.warning('Job %(job)s: could not claim it with its '
@@ -349,7 +348,6 @@ class JobExecutor:
 
     def _watch_board(self):
         """Claim unclaimed jobs while this conductor has room for them."""
-        expiry = CONF.taskflow.jobboard_expiration_time
         while not self._stopped.is_set():
             try:
                 for board_job in self._board.iterjobs(only_unclaimed=True,
@@ -359,8 +357,7 @@ class JobExecutor:
                     if not self._may_claim(board_job):
                         continue
                     try:
-                        self._board.claim(board_job, self.host,
-                                          expiry=expiry)
+                        self._claim(board_job)
                     except (tf_exc.UnclaimableJob, tf_exc.NotFound):
                         continue
                     self._claimed(board_job)
@@ -415,8 +412,22 @@ class JobExecutor:
         return job.state in states.JOB_FINAL_STATES + (
             states.JOB_AWAITING_CREDENTIALS,)
 
+    def _claim(self, board_job):
+        """Claim a job for ``jobboard_expiration_time`` seconds.
+
+        ZooKeeper claims are ephemeral nodes that last as long as this
+        conductor's session: its board takes no expiry.
+        """
+        if CONF.taskflow.jobboard_backend == 'zookeeper':
+            self._board.claim(board_job, self.host)
+        else:
+            self._board.claim(board_job, self.host,
+                              expiry=CONF.taskflow.jobboard_expiration_time)
+
     def _renew_claim(self, board_job, done):
         """Keep the claim alive while the job runs here."""
+        if not hasattr(board_job, 'extend_expiry'):
+            return  # ZooKeeper: the claim lives with the session
         interval = CONF.taskflow.jobboard_expiration_time / 3.0
         while not done.wait(interval):
             try:

@@ -304,3 +304,17 @@ class JobboardTestCase(base.TestCase):
         with mock.patch.object(self.executor, 'submit') as submit:
             conductor.requeue_stale_jobs()
         submit.assert_called_once_with(mock.ANY, mock.ANY, None)
+
+    def test_claim_with_expiry(self):
+        self.executor._claim(BoardJob({'job_id': 'x'}))
+        self.board.claim.assert_called_once_with(mock.ANY, 'host-a',
+                                                 expiry=10)
+
+    def test_zookeeper_claims_without_expiry(self):
+        # Its claim() takes no expiry; its jobs have no extend_expiry.
+        self.config(jobboard_backend='zookeeper', group='taskflow')
+        self.executor._claim(BoardJob({'job_id': 'x'}))
+        self.board.claim.assert_called_once_with(mock.ANY, 'host-a')
+        done = mock.Mock()
+        self.executor._renew_claim(BoardJob({'job_id': 'x'}), done)
+        done.wait.assert_not_called()
