@@ -139,6 +139,14 @@ class LocalDriver(base.CloudDriver):
         part = self._file(remote_id, _DATA + _PART)
         try:
             size = os.path.getsize(part)
+        except FileNotFoundError:
+            # Finalized already: a job resumed after a crash right after
+            # the rename re-runs this step, and must find it done.
+            done = self.get_image(remote_id)
+            if expected.size is not None and done.size != expected.size:
+                raise self._error('%s holds %d bytes, expected %d'
+                                  % (remote_id, done.size, expected.size))
+            return done
         except OSError as exc:
             raise self._error(exc.strerror or str(exc))
         if expected.size is not None and size != expected.size:

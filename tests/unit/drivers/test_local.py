@@ -65,6 +65,18 @@ class LocalDriverTestCase(base.TestCase):
         with self.driver.open_export('img-1') as stream:
             self.assertEqual(b'abcdef', stream.read())
 
+    def test_finalize_again_finds_it_done(self):
+        remote_id = self.driver.prepare_import('img-1', None)
+        self.driver.write_import(remote_id, [b'abc'])
+        expected = driver_base.RemoteImage(remote_id='img-1', size=3)
+        self.driver.finalize_import(remote_id, expected)
+        # A resumed job re-runs finalize after the rename.
+        self.assertEqual(3, self.driver.finalize_import(
+            remote_id, expected).size)
+        self.assertRaises(exception.DriverError, self.driver.finalize_import,
+                          remote_id, driver_base.RemoteImage(
+                              remote_id='img-1', size=4))
+
     def test_finalize_refuses_a_short_write(self):
         remote_id = self.driver.prepare_import('img-1', None)
         self.driver.write_import(remote_id, [b'abc'])
