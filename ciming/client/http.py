@@ -137,14 +137,14 @@ class HTTPClient:
         ``path`` is relative to ``/v1`` (``'/images'``) or a full URL
         (a ``next`` link). ``credentials`` go in the JSON body, or in the
         ``X-CIMinG-Credentials`` header when the call has no JSON body (a
-        GET, the upload).
+        GET, a DELETE, the upload).
         """
         version = self.negotiate_version()
         headers = dict(headers or {})
         headers[VERSION_HEADER] = '%s %s' % (SERVICE_TYPE,
                                              version_string(version))
         if credentials:
-            if data is None and method != 'GET':
+            if data is None and method not in ('GET', 'DELETE'):
                 json_body = dict(json_body or {}, credentials=credentials)
             else:
                 headers[CREDENTIALS_HEADER] = credentials_header(

@@ -55,9 +55,12 @@ class ImageManager(base.Manager):
         return self.http.request('PATCH', '/images/%s' % base.quote(image_id),
                                  json_body={'name': name})
 
-    def delete(self, image_id):
-        """Forget the image; the copies in the clouds stay."""
-        self.http.request('DELETE', '/images/%s' % base.quote(image_id))
+    def delete(self, image_id, purge=False, credentials=None):
+        """Forget the image; with ``purge``, delete its copies first."""
+        self.http.request(
+            'DELETE', '/images/%s' % base.quote(image_id),
+            params={'purge': 'true'} if purge else None,
+            credentials=self._credentials(credentials) if purge else None)
 
     def upload(self, image_id, data, size=None, progress=None,
                credentials=None, checksum=None, os_hash_value=None):

@@ -27,7 +27,7 @@ LOG = log.getLogger(__name__)
 class ConductorManager:
     """Endpoint of :class:`ciming.conductor.rpcapi.ConductorAPI`."""
 
-    RPC_API_VERSION = '1.2'
+    RPC_API_VERSION = '1.3'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, host):
@@ -150,6 +150,33 @@ class ConductorManager:
                         reason='%s is %s, the image has %s'
                                % (field, theirs, mine))
         return remote.to_dict()
+
+    @messaging.expected_exceptions(exception.CimingException)
+    def purge_image(self, context, image_id, credentials=None):
+        """Delete the image's copies in every cloud; forget each one gone.
+
+        A copy that cannot be deleted keeps its location, so that the
+        image record (which the API deletes after this) is not lost while
+        data it tracks still exists.
+        """
+        image = self.dbapi.get_image(image_id)
+        failed = {}
+        for loc in image.locations:
+            if loc.remote_id:
+                try:
+                    self._driver(context, credentials,
+                                 loc.cloud_id).delete(loc.remote_id)
+                except exception.CimingException as exc:
+                    failed[self.dbapi.get_cloud(loc.cloud_id).name] = (
+                        exc.message)
+                    continue
+            self.dbapi.delete_location(image_id, loc.cloud_id)
+            LOG.info('Image %(image)s: copy in cloud %(cloud)s deleted',
+                     {'image': image_id, 'cloud': loc.cloud_id})
+        if failed:
+            raise exception.DriverError(
+                cloud=', '.join(sorted(failed)),
+                reason='; '.join(failed[c] for c in sorted(failed)))
 
     @messaging.expected_exceptions(exception.CimingException)
     def refresh_image(self, context, image_id, credentials=None):

@@ -8,6 +8,7 @@ API version history:
   ``credentials``; added describe_remote_image, list_cloud_images and
   refresh_image.
 * 1.2 - Added resume_job.
+* 1.3 - Added purge_image.
 """
 
 import oslo_messaging as messaging
@@ -16,7 +17,7 @@ from ciming.common import rpc
 from ciming.conf import CONF
 
 TOPIC = 'ciming-conductor'
-RPC_API_VERSION = '1.2'
+RPC_API_VERSION = '1.3'
 
 
 class ConductorAPI:
@@ -84,6 +85,16 @@ class ConductorAPI:
         """The images a cloud holds, tracked or not."""
         return self._prepare(version='1.1').call(
             context, 'list_cloud_images', cloud_id=cloud_id,
+            credentials=credentials)
+
+    def purge_image(self, context, image_id, credentials=None):
+        """Delete every copy of an image from its clouds.
+
+        Raises DriverError naming the clouds whose copy could not be
+        deleted; their locations are kept.
+        """
+        return self._prepare(version='1.3').call(
+            context, 'purge_image', image_id=image_id,
             credentials=credentials)
 
     def refresh_image(self, context, image_id, credentials=None):

@@ -123,18 +123,25 @@ class ShowImage(command.ShowOne):
 
 
 class DeleteImage(command.Command):
-    """Forget images; their copies in the clouds stay."""
+    """Forget images; with --purge, delete their copies in the clouds too."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('images', metavar='<image>', nargs='+',
                             help='Image IDs or names')
+        parser.add_argument('--purge', action='store_true',
+                            help='Also delete every copy in the clouds '
+                                 '(otherwise they stay)')
+        common.add_credentials_option(parser)
         return parser
 
     def take_action(self, parsed_args):
         client = common.client_of(self)
+        credentials = common.credentials(parsed_args)
         for ident in parsed_args.images:
-            client.images.delete(client.images.find(ident)['id'])
+            client.images.delete(client.images.find(ident)['id'],
+                                 purge=parsed_args.purge,
+                                 credentials=credentials)
 
 
 class AdoptImage(command.ShowOne):

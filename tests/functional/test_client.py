@@ -327,8 +327,14 @@ class AllInOneCLITest(testtools.TestCase):
         self.assertOneLineError(err, 'HTTP 409')
         self.ciming('image', 'unlink', 'every', 'dev-c')
         self.ciming('cloud', 'delete', 'dev-c')
-        self.ciming('image', 'delete', image_id)
+        stored = [os.path.join(self.data_dir, 'local-clouds', cloud,
+                               image_id + '.img')
+                  for cloud in ('dev-a', 'dev-b')]
+        self.assertTrue(all(os.path.exists(path) for path in stored))
+        self.ciming('image', 'delete', '--purge', image_id)
         self.assertEqual([], self.ciming_json('image', 'list'))
+        # --purge deleted the copies in the clouds too.
+        self.assertFalse(any(os.path.exists(path) for path in stored))
 
     def test_image_create_without_a_file_stays_queued(self):
         image = self.ciming_json('image', 'create', 'later', '--target',

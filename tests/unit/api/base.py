@@ -72,6 +72,10 @@ class FakeConductorAPI:
                      credentials=credentials)
         return list(self.listing)
 
+    def purge_image(self, context, image_id, credentials=None):
+        self._record('purge_image', image_id=image_id,
+                     credentials=credentials)
+
     def refresh_image(self, context, image_id, credentials=None):
         self._record('refresh_image', image_id=image_id,
                      credentials=credentials)

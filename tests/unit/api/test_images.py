@@ -158,6 +158,41 @@ class ImageRecordTestCase(ImagesTestCase):
         self.assertError(self.delete(self.url), 409, 'image_busy')
         self.dbapi.get_image(self.image['id'])
 
+    def test_delete_keeps_the_copies_unless_purge(self):
+        self.assertEqual(204, self.delete(self.url).status_int)
+        self.assertEqual([], self.rpcapi.called('purge_image'))
+
+    def test_purge_asks_the_conductor_first(self):
+        response = self.delete(self.url + '?purge=true')
+        self.assertEqual(204, response.status_int, response.text)
+        self.assertEqual([{'image_id': self.image['id'],
+                           'credentials': None}],
+                         self.rpcapi.called('purge_image'))
+        self._assert_no_image()
+
+    def test_purge_that_fails_keeps_the_image(self):
+        from ciming.common import exception
+        self.rpcapi.error = exception.DriverError(cloud='dev-a',
+                                                  reason='refused')
+        response = self.delete(self.url + '?purge=true')
+        self.assertError(response, 502, 'cloud_error')
+        self.assertIn('refused', response.json['error']['message'])
+        self.dbapi.get_image(self.image['id'])
+
+    def test_purge_with_an_active_job_is_409_and_purges_nothing(self):
+        self.dbapi.create_job({'project_id': 'project-a',
+                               'image_id': self.image['id'],
+                               'action': states.ACTION_SYNC},
+                              [self.cloud_a['id']])
+        self.assertError(self.delete(self.url + '?purge=true'), 409,
+                         'image_busy')
+        self.assertEqual([], self.rpcapi.called('purge_image'))
+
+    def test_purge_must_be_a_boolean(self):
+        self.assertError(self.delete(self.url + '?purge=maybe'), 400,
+                         'invalid_parameter')
+        self.dbapi.get_image(self.image['id'])
+
     def test_delete_removes_staged_data(self):
         from ciming.common import staging
         area = staging.StagingArea()

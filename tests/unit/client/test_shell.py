@@ -119,6 +119,14 @@ class ImageCommandsTest(ShellTestCase):
                          self.run_json('image', 'show', 'one')['ID'])
         self.run_cli('image', 'delete', 'one')
         self.assertEqual([], self.client.images.list())
+        self.assertEqual([], self.rpcapi.called('purge_image'))
+
+    def test_delete_purge(self):
+        image = self.image('one')
+        self.run_cli('image', 'delete', '--purge', 'one')
+        self.assertEqual([], self.client.images.list())
+        self.assertEqual([{'image_id': image['id'], 'credentials': None}],
+                         self.rpcapi.called('purge_image'))
 
     def test_list_filters_on_the_server_and_wildcards_here(self):
         self.image('ubuntu-22', status='active', active_in=['dev-a'])

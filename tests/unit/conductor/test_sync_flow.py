@@ -6,6 +6,9 @@ import shutil
 import time
 from unittest import mock
 
+import oslo_messaging as messaging
+
+from ciming.common import exception
 from ciming.common import staging
 from ciming.common import states
 from ciming.conductor import manager
@@ -202,3 +205,35 @@ class SyncFlowTestCase(base.TestCase):
         image = self.dbapi.get_image(image.id)
         self.assertFalse(image.staged)
         self.assertEqual(states.IMAGE_QUEUED, image.status)
+
+    def test_purge_deletes_every_copy_and_forgets_them(self):
+        image = self._staged_image()
+        self._run(image, [self.cloud_a, self.cloud_b])
+
+        self.manager.purge_image(self.context, image.id)
+
+        for cloud in (self.cloud_a, self.cloud_b):
+            self.assertEqual([], os.listdir(self._cloud_dir(cloud)))
+        self.assertEqual([], self.dbapi.get_image(image.id).locations)
+
+    def test_copy_that_cannot_be_deleted_keeps_its_location(self):
+        image = self._staged_image()
+        self._run(image, [self.cloud_a, self.cloud_b])
+        original = local.LocalDriver.delete
+
+        def refuse_in_b(driver, remote_id):
+            if driver.cloud['id'] == self.cloud_b.id:
+                raise exception.DriverError(cloud='dev-b', reason='busy')
+            return original(driver, remote_id)
+
+        with mock.patch.object(local.LocalDriver, 'delete', refuse_in_b):
+            raised = self.assertRaises(messaging.ExpectedException,
+                                       self.manager.purge_image,
+                                       self.context, image.id)
+        error = raised.exc_info[1]
+        self.assertIsInstance(error, exception.DriverError)
+        self.assertIn('dev-b', error.message)
+        self.assertIn('busy', error.message)
+        self.assertEqual([], os.listdir(self._cloud_dir(self.cloud_a)))
+        self.assertEqual([self.cloud_b.id], [
+            loc.cloud_id for loc in self.dbapi.get_image(image.id).locations])

@@ -9,8 +9,11 @@
   "next": url (only when the page is full)}.
 * ``GET /v1/images/{id}`` -> Image.
 * ``PATCH /v1/images/{id}`` {name} -> Image.
-* ``DELETE /v1/images/{id}`` -> 204 (409 image_busy while a job runs);
-  the copies in the clouds stay, the staged data goes.
+* ``DELETE /v1/images/{id}[?purge=true]`` -> 204 (409 image_busy while a
+  job runs); the staged data goes, and the copies in the clouds stay
+  unless ``purge``, which deletes them first (credentials in the
+  ``X-CIMinG-Credentials`` header; a copy that cannot be deleted is a 502
+  and keeps the record).
 * ``PUT /v1/images/{id}/file`` raw bytes (optional ``Content-MD5`` and
   ``X-Image-Os-Hash-Value``) -> 202 Job importing the data to every
   target; ``GET`` of the file is 405: data is never downloadable.
@@ -247,13 +250,25 @@ class ImagesController(rest.RestController):
         return views.image(image)
 
     @pecan.expose(content_type='application/json')
-    def delete(self, image_id):
+    def delete(self, image_id, **params):
+        params = utils.query(params, 'purge')
+        purge = utils.parse_bool('purge', params['purge'])
         image = utils.check_image_policy_and_retrieve('ciming:image:delete',
                                                       image_id)
         if image.status == states.IMAGE_UPLOADING:
             raise exception.InvalidState(
                 resource='Image', id=image.id, state=image.status,
                 reason='wait for the upload to end')
+        if purge:
+            busy = pecan.request.dbapi.list_jobs(filters={
+                'image_id': image.id, 'state': states.JOB_ACTIVE_STATES},
+                limit=1)
+            if busy:
+                raise exception.ImageBusy(image=image.id, job=busy[0].id)
+            pecan.request.rpcapi.purge_image(
+                utils.context(), image.id,
+                credentials=credentials.from_request(
+                    project_id=image.project_id))
         pecan.request.dbapi.destroy_image(image.id)
         staging.StagingArea().delete(image.id)
         pecan.response.status = 204
