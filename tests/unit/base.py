@@ -5,6 +5,7 @@ with empty tables and its own state directory (staging, local clouds).
 """
 
 import atexit
+import hashlib
 import shutil
 import tempfile
 
@@ -14,6 +15,8 @@ from oslo_db.sqlalchemy import enginefacade
 import testtools
 
 from ciming.common import context
+from ciming.common import staging
+from ciming.common import states
 from ciming.conductor import executor
 from ciming.conductor import runtime
 from ciming.conf import CONF
@@ -80,3 +83,26 @@ def run_job_now(manager, context, job_id, credentials=None):
         manager.executor.run(job_id)
     finally:
         runtime.forget(job_id)
+
+
+def stage_image(dbapi, targets, data, recorded=None, host='test-host'):
+    """An uploaded image with ``data`` staged for ``targets`` (clouds).
+
+    The record holds the size and hashes of ``recorded`` (by default the
+    staged data itself), so that a test can stage corrupt data.
+    """
+    recorded = data if recorded is None else recorded
+    image = dbapi.create_image(
+        {'project_id': 'project-a', 'name': 'img', 'disk_format': 'raw',
+         'container_format': 'bare', 'status': states.IMAGE_UPLOADING},
+        [c.id for c in targets])
+    area = staging.StagingArea()
+    with area.open_writer(image.id) as out:
+        out.write(data)
+    area.commit(image.id)
+    return dbapi.update_image(image.id, {
+        'size': len(recorded),
+        'checksum': hashlib.md5(recorded).hexdigest(),
+        'os_hash_algo': 'sha512',
+        'os_hash_value': hashlib.sha512(recorded).hexdigest(),
+        'staged': True, 'staged_host': host})

@@ -16,7 +16,6 @@ import oslo_messaging as messaging
 from oslo_utils import timeutils
 
 from ciming.common import exception
-from ciming.common import staging
 from ciming.common import states
 from ciming.conductor import manager
 from ciming.conductor.tasks import monitor
@@ -49,19 +48,9 @@ class LocalCloudsTestCase(base.TestCase):
         return os.path.join(self._cloud_dir(cloud), remote_id + suffix)
 
     def _staged_image(self, targets=None):
-        targets = targets or [self.cloud_a, self.cloud_b]
-        image = self.dbapi.create_image(
-            {'project_id': 'project-a', 'name': 'img', 'disk_format': 'raw',
-             'container_format': 'bare', 'status': states.IMAGE_UPLOADING},
-            [c.id for c in targets])
-        area = staging.StagingArea()
-        with area.open_writer(image.id) as out:
-            out.write(DATA)
-        area.commit(image.id)
-        return self.dbapi.update_image(image.id, {
-            'size': len(DATA), 'checksum': hashlib.md5(DATA).hexdigest(),
-            'os_hash_algo': 'sha512', 'os_hash_value': SHA,
-            'staged': True, 'staged_host': 'test-host'})
+        return base.stage_image(self.dbapi,
+                                targets or [self.cloud_a, self.cloud_b],
+                                DATA)
 
     def _run(self, image, targets, source=None):
         job = self.dbapi.create_job(

@@ -38,20 +38,9 @@ class SyncFlowTestCase(base.TestCase):
             return f.read()
 
     def _staged_image(self, data=DATA, targets=None):
-        targets = targets or [self.cloud_a, self.cloud_b]
-        image = self.dbapi.create_image(
-            {'project_id': 'project-a', 'name': 'img', 'disk_format': 'raw',
-             'container_format': 'bare', 'status': states.IMAGE_UPLOADING},
-            [c.id for c in targets])
-        area = staging.StagingArea()
-        with area.open_writer(image.id) as out:
-            out.write(data)
-        area.commit(image.id)
-        return self.dbapi.update_image(image.id, {
-            'size': len(DATA), 'checksum': hashlib.md5(DATA).hexdigest(),
-            'os_hash_algo': 'sha512',
-            'os_hash_value': hashlib.sha512(DATA).hexdigest(),
-            'staged': True, 'staged_host': 'test-host'})
+        return base.stage_image(self.dbapi,
+                                targets or [self.cloud_a, self.cloud_b],
+                                data, recorded=DATA)
 
     def _break(self, cloud):
         """A file where the directory should be: writes fail, even as root."""
