@@ -19,8 +19,12 @@ from oslo_upgradecheck import common_checks
 from oslo_upgradecheck import upgradecheck
 from stevedore import extension
 
+from ciming.common import keystone
+from ciming.common import rpc
+from ciming.common import service as ciming_service
 from ciming.conductor import executor
 from ciming.conf import CONF
+from ciming.conf import opts as ciming_opts
 from ciming.db import api as dbapi
 from ciming.db.sqlalchemy import migration
 from ciming.drivers import base as driver_base
@@ -51,6 +55,26 @@ def probe_jobboard():
     """
     with contextlib.closing(executor.open_jobboard()):
         pass
+
+
+# Seconds the Keystone check waits for each answer.
+KEYSTONE_TIMEOUT = 10
+
+
+def _identity_version(session, url):
+    """The API version Keystone serves at ``url`` ('v3.14'), or None.
+
+    The root of a v3 endpoint describes one version; a bare Keystone URL
+    answers 300 with the list of versions instead.
+    """
+    response = session.get(url, authenticated=False, raise_exc=False,
+                           headers={'Accept': 'application/json'})
+    if response.status_code != 200:
+        return None
+    try:
+        return response.json()['version']['id']
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 class Checks(upgradecheck.UpgradeCommands):
@@ -153,17 +177,88 @@ class Checks(upgradecheck.UpgradeCommands):
         return Result(Code.SUCCESS, 'Jobboard (%s) reachable.'
                       % _describe_jobboard())
 
+    def _check_control_exchange(self):
+        """The RPC exchange is CIMinG's own, which every process uses.
+
+        The check sees the configuration it is given only: run it with
+        the configuration of each API and conductor node. Conductors
+        listen on the exchange of their configuration and the API
+        publishes to its own; any value but the default invites the two
+        to differ, and separates nothing (queues are named after topics,
+        whatever the exchange): a virtual host in transport_url does.
+        """
+        rpc.register_opts(CONF)
+        exchange = CONF.control_exchange
+        if exchange != ciming_opts.CONTROL_EXCHANGE:
+            return Result(
+                Code.FAILURE,
+                '[DEFAULT] control_exchange is %r: API and conductors '
+                'only meet when all of them use the same exchange; remove '
+                'the option to use %r, the default of every CIMinG '
+                'process (to keep deployments apart on one RabbitMQ, give '
+                'each a virtual host in transport_url).'
+                % (exchange, ciming_opts.CONTROL_EXCHANGE))
+        return Result(Code.SUCCESS, 'control_exchange is %r.' % exchange)
+
+    def _check_keystone(self):
+        """With trusts, the service user authenticates and [keystone] is v3.
+
+        Jobs create their trusts at ``[keystone] auth_url`` +
+        ``/OS-TRUST/trusts`` and work as ``[service_user]``: both must
+        work before a job starts, not when the first one fails.
+        """
+        if not keystone.trusts_enabled():
+            return Result(Code.SUCCESS, 'Keystone trusts are not used '
+                                        '(auth_strategy %s, [jobs] '
+                                        'use_trusts %s).'
+                          % (CONF.auth_strategy, CONF.jobs.use_trusts))
+        auth_url = CONF.keystone.auth_url
+        if not auth_url:
+            return Result(Code.FAILURE, '[keystone] auth_url is not set: '
+                                        'jobs create their trusts there '
+                                        '(the identity v3 endpoint, '
+                                        'e.g. https://keystone/v3).')
+        if not CONF.service_user.auth_type:
+            return Result(Code.FAILURE, '[service_user] is not configured '
+                                        '(auth_type, auth_url, username, '
+                                        'password, ...): jobs work '
+                                        'through trusts to this user.')
+        try:
+            session = keystone.service_session()
+            session.timeout = session.timeout or KEYSTONE_TIMEOUT
+            user_id = session.get_user_id()
+        except Exception as exc:
+            return Result(Code.FAILURE, 'The [service_user] cannot '
+                                        'authenticate: %s' % _short(exc))
+        try:
+            version = _identity_version(session, auth_url)
+        except Exception as exc:
+            return Result(Code.FAILURE, '[keystone] auth_url %s does not '
+                                        'answer: %s' % (auth_url,
+                                                        _short(exc)))
+        if not (version or '').startswith('v3'):
+            return Result(Code.FAILURE, '[keystone] auth_url %s is not an '
+                                        'identity v3 endpoint (it must '
+                                        'end in /v3).' % auth_url)
+        return Result(Code.SUCCESS, 'Service user %s authenticated; %s '
+                                    'serves identity %s.'
+                      % (user_id, auth_url, version))
+
     _upgrade_checks = (
         ('Database schema', _check_database),
         ('Staging directory', _check_staging_dir),
         ('Cloud drivers', _check_drivers),
         ('Jobboard', _check_jobboard),
+        ('RPC exchange', _check_control_exchange),
+        ('Keystone trusts', _check_keystone),
         ('Policy File JSON to YAML Migration',
          (common_checks.check_policy_json, {'conf': CONF})),
     )
 
 
 def main():
+    # The same options and defaults as the services whose config is checked.
+    ciming_service.register_opts(CONF)
     return upgradecheck.main(CONF, project='ciming',
                              upgrade_command=Checks())
 

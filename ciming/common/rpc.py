@@ -11,6 +11,7 @@ from oslo_messaging import opts as messaging_opts
 from ciming.common import context as ciming_context
 from ciming.common import exception
 from ciming.conf import CONF
+from ciming.conf import opts as ciming_opts
 
 LOG = log.getLogger(__name__)
 
@@ -32,9 +33,10 @@ def register_opts(conf=CONF):
     """Register oslo.messaging's [DEFAULT] options before config parsing.
 
     So that commands can set their defaults (the all-in-one's fake://)
-    and config files still override them.
+    and config files still override them. The transport defaults are set
+    first: the options registered are copies of oslo.messaging's.
     """
-    messaging.set_transport_defaults(control_exchange='ciming')
+    ciming_opts.update_opt_defaults()
     for group, opts in messaging_opts.list_opts():
         if group is None:
             conf.register_opts(opts)

@@ -1,6 +1,7 @@
 """Options for oslo-config-generator and the configuration reference."""
 
 from oslo_log import log
+import oslo_messaging as messaging
 
 from ciming.conf import all_in_one
 from ciming.conf import api
@@ -35,7 +36,19 @@ def list_opts():
     ]
 
 
+# The exchange the API publishes to and the conductors listen on. Every
+# process gets it from update_opt_defaults(): oslo.messaging's own default
+# ('openstack') on one side only would lose every message.
+CONTROL_EXCHANGE = 'ciming'
+
+
 def update_opt_defaults():
+    """CIMinG's defaults for library options; before parsing the config.
+
+    Also the ``oslo.config.opts.defaults`` hook, so the generated sample
+    shows them.
+    """
+    messaging.set_transport_defaults(control_exchange=CONTROL_EXCHANGE)
     log.set_defaults(default_log_levels=log.get_default_log_levels() + [
         'stevedore=INFO', 'taskflow=WARNING', 'amqp=WARNING',
         'oslo.messaging=INFO', 'oslo_messaging=INFO'])

@@ -12,13 +12,12 @@ import os
 import sys
 import threading
 
-from oslo_config import cfg
 from oslo_log import log
 
 from ciming.api import app as api_app
 from ciming.common import rpc
+from ciming.common import service
 from ciming.conf import CONF
-from ciming.conf import opts
 
 LOG = log.getLogger(__name__)
 
@@ -45,19 +44,13 @@ def _config_args(argv):
 
 
 def initialize_application(argv=None):
-    """Parse the configuration, set up logging and RPC, return the app."""
+    """Prepare the service as every command does, return the app."""
     global _APPLICATION
     with _LOCK:
         if _APPLICATION is None:
-            try:
-                log.register_options(CONF)
-            except cfg.ArgsAlreadyParsedError:
-                pass  # registered by whoever parsed before
-            opts.update_opt_defaults()
             # The server's own arguments are not ours: keep only config.
-            CONF(_config_args(sys.argv[1:] if argv is None else argv),
-                 project='ciming')
-            log.setup(CONF, 'ciming')
+            service.prepare_service(
+                _config_args(sys.argv[1:] if argv is None else argv))
             rpc.init()
             LOG.info('CIMinG API ready (auth_strategy %s)',
                      CONF.auth_strategy)

@@ -9,6 +9,8 @@ from oslo_upgradecheck import upgradecheck
 import stevedore
 
 from ciming.cmd import status
+from ciming.common import keystone
+from ciming.common import rpc
 from ciming.db.sqlalchemy import migration
 from ciming.drivers import loader
 from tests.unit import base
@@ -181,6 +183,120 @@ class JobboardCheckTest(base.TestCase):
         self.assertEqual(Code.FAILURE, result.code)
 
 
+class ControlExchangeCheckTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        rpc.register_opts()
+
+    def test_the_default_exchange_succeeds(self):
+        result = status.Checks()._check_control_exchange()
+        self.assertEqual(Code.SUCCESS, result.code, result.details)
+        self.assertIn("'ciming'", result.details)
+
+    def test_another_exchange_fails_and_names_both(self):
+        self.config(control_exchange='openstack')
+        result = status.Checks()._check_control_exchange()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn("'openstack'", result.details)
+        self.assertIn("'ciming'", result.details)
+        self.assertIn('virtual host', result.details)
+
+
+class FakeResponse:
+
+    def __init__(self, status_code, body):
+        self.status_code = status_code
+        self._body = body
+
+    def json(self):
+        return self._body
+
+
+V3_ROOT = {'version': {'id': 'v3.14', 'status': 'stable'}}
+VERSIONS = {'versions': {'values': [{'id': 'v3.14'}]}}
+
+
+class KeystoneCheckTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.config(auth_strategy='keystone')
+        self.config(use_trusts=True, group='jobs')
+        self.config(auth_url='http://keystone.example/v3', group='keystone')
+        self.config(auth_type='password', group='service_user')
+        self.session = mock.Mock(timeout=None)
+        self.session.get_user_id.return_value = 'ciming-user-id'
+        self.session.get.return_value = FakeResponse(200, V3_ROOT)
+        self.useFixture(fixtures.MockPatchObject(
+            keystone, 'service_session', return_value=self.session))
+
+    def check(self):
+        return status.Checks()._check_keystone()
+
+    def test_service_user_and_v3_endpoint_succeed(self):
+        result = self.check()
+        self.assertEqual(Code.SUCCESS, result.code, result.details)
+        self.assertIn('ciming-user-id', result.details)
+        self.assertIn('v3.14', result.details)
+        self.session.get.assert_called_once_with(
+            'http://keystone.example/v3', authenticated=False,
+            raise_exc=False, headers={'Accept': 'application/json'})
+        self.assertEqual(status.KEYSTONE_TIMEOUT, self.session.timeout)
+
+    def test_without_trusts_nothing_is_checked(self):
+        self.config(use_trusts=False, group='jobs')
+        result = self.check()
+        self.assertEqual(Code.SUCCESS, result.code)
+        self.assertIn('not used', result.details)
+        keystone.service_session.assert_not_called()
+
+    def test_noauth_needs_no_keystone(self):
+        self.config(auth_strategy='noauth')
+        self.assertEqual(Code.SUCCESS, self.check().code)
+        keystone.service_session.assert_not_called()
+
+    def test_missing_keystone_auth_url_fails(self):
+        self.config(auth_url=None, group='keystone')
+        result = self.check()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('[keystone] auth_url is not set', result.details)
+
+    def test_missing_service_user_fails(self):
+        self.config(auth_type=None, group='service_user')
+        result = self.check()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('[service_user] is not configured', result.details)
+
+    def test_service_user_that_cannot_authenticate_fails(self):
+        self.session.get_user_id.side_effect = RuntimeError(
+            'The request you have made requires authentication. (HTTP 401)')
+        result = self.check()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('cannot authenticate', result.details)
+        self.assertIn('HTTP 401', result.details)
+
+    def test_auth_url_without_v3_fails(self):
+        # A bare Keystone URL answers 300 with the list of versions.
+        self.config(auth_url='http://keystone.example', group='keystone')
+        self.session.get.return_value = FakeResponse(300, VERSIONS)
+        result = self.check()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('must end in /v3', result.details)
+
+    def test_auth_url_serving_v2_fails(self):
+        self.session.get.return_value = FakeResponse(
+            200, {'version': {'id': 'v2.0'}})
+        self.assertEqual(Code.FAILURE, self.check().code)
+
+    def test_auth_url_that_does_not_answer_fails(self):
+        self.session.get.side_effect = ConnectionError('refused')
+        result = self.check()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('does not answer', result.details)
+        self.assertIn('refused', result.details)
+
+
 class UpgradeCheckCommandTest(base.TestCase):
 
     def setUp(self):
@@ -190,6 +306,7 @@ class UpgradeCheckCommandTest(base.TestCase):
 
     def test_all_checks_pass_on_a_synced_database(self):
         self.config(dir=self.state_path, group='staging')
+        self.config(auth_strategy='noauth')
         self.assertEqual(Code.SUCCESS, status.Checks().check())
 
     def test_any_failure_makes_the_command_fail(self):
