@@ -261,9 +261,11 @@ def url(*parts):
 
 
 def links(*parts):
-    """Ironic-style self and bookmark links of a resource."""
-    return [{'href': url('v1', *parts), 'rel': 'self'},
-            {'href': url(*parts), 'rel': 'bookmark'}]
+    """The self link of a resource.
+
+    No unversioned "bookmark" link: no URL outside /v1 serves resources.
+    """
+    return [{'href': url('v1', *parts), 'rel': 'self'}]
 
 
 def next_link(resource, items, limit, **params):

@@ -4,10 +4,15 @@ A :class:`Deployment` is one CIMinG installation made of separate
 processes, exactly as an operator runs it: ``ciming-manage db sync``, then
 ``ciming-api`` (the WSGI API on cheroot) and ``ciming-conductor`` (an
 oslo.service launcher), talking over the real RabbitMQ, with the database
-on MariaDB or PostgreSQL. Each deployment owns a temporary directory (its
+on MariaDB or PostgreSQL. With ``api_server='gunicorn'`` the API is
+``ciming.wsgi.api:application`` under gunicorn instead, configured as
+doc/source/install shows (a ``gunicorn.conf.py``, the config file named by
+``CIMING_CONFIG_FILE``). Each deployment owns a temporary directory (its
 config file, process logs, staging area and local clouds), a uniquely
 named database, a unique RabbitMQ virtual host when ``rabbitmqctl`` can
-make one, and always a unique ``control_exchange`` and ``host``.
+make one, and a unique ``host``. Without a virtual host of its own a
+deployment also has a unique ``control_exchange``; with one it keeps the
+default exchange, as an operator's would.
 
 Starting a deployment takes seconds, so one is kept per backend and
 configuration for all the tests of a process (:func:`get_deployment`) and
@@ -448,6 +453,23 @@ def merge_sections(*layers):
     return merged
 
 
+# The gunicorn.conf.py of doc/source/install/index.rst.
+GUNICORN_CONFIG = '''\
+wsgi_app = "ciming.wsgi.api:application"
+raw_env = ["CIMING_CONFIG_FILE=%(config_file)s"]
+bind = "%(bind)s"
+workers = 2
+worker_class = "gthread"
+threads = 8
+# Uploads stream for as long as the client sends.
+timeout = 3600
+graceful_timeout = 20
+pidfile = "%(pidfile)s"
+# Each instance its own control socket (gunicorn 27 shares one).
+control_socket_disable = True
+'''
+
+
 class Deployment:
     """``ciming-api`` and ``ciming-conductor`` on one database and broker.
 
@@ -456,13 +478,20 @@ class Deployment:
     each with a ``[DEFAULT] host`` of its own (:meth:`conductor_host`) in
     an extra config file; the first one's host is the deployment's
     :attr:`host` (the API's), so a single-conductor deployment is as
-    before.
+    before. ``api_server`` is ``'ciming-api'`` (the console script) or
+    ``'gunicorn'`` (the WSGI application, as documented for production).
     """
 
-    def __init__(self, backend_name, config=None, conductors=1):
+    API_SERVERS = ('ciming-api', 'gunicorn')
+
+    def __init__(self, backend_name, config=None, conductors=1,
+                 api_server='ciming-api'):
+        if api_server not in self.API_SERVERS:
+            raise ValueError('unknown api_server %s' % api_server)
         self.backend = get_backend(backend_name)
         self.overlay = config or {}
         self.conductor_count = conductors
+        self.api_server = api_server
         self.conductors = {}
         self.run_id = uuid.uuid4().hex[:12]
         self.rabbit = RabbitMQ()
@@ -488,15 +517,18 @@ class Deployment:
     def clouds_root(self):
         return os.path.join(self.dir, 'clouds')
 
+    @property
+    def gunicorn_config_file(self):
+        return os.path.join(self.dir, 'gunicorn.conf.py')
+
     def log_path(self, name):
         return os.path.join(self.dir, '%s.log' % name)
 
     def base_config(self, transport_url):
-        return {
+        config = {
             'DEFAULT': {
                 'auth_strategy': 'noauth',
                 'transport_url': transport_url,
-                'control_exchange': 'ciming-test-%s' % self.run_id,
                 'host': self.host,
                 'state_path': os.path.join(self.dir, 'state'),
                 'debug': DEBUG,
@@ -518,6 +550,36 @@ class Deployment:
                 'lock_path': os.path.join(self.dir, 'locks'),
             },
         }
+        if self.rabbit.vhost is None:
+            # Queues are named after topics: on a shared virtual host
+            # only the exchange keeps this deployment's messages apart.
+            config['DEFAULT']['control_exchange'] = ('ciming-test-%s'
+                                                     % self.run_id)
+        return config
+
+    def write_gunicorn_config(self):
+        """The gunicorn.conf.py of doc/source/install, for this API.
+
+        gunicorn runs with no other argument: the application, the
+        address and the CIMinG config file (``CIMING_CONFIG_FILE`` in
+        ``raw_env``) are all in this file.
+        """
+        with open(self.gunicorn_config_file, 'w') as conf:
+            conf.write(GUNICORN_CONFIG % {
+                'bind': '127.0.0.1:%s' % self.port,
+                'config_file': self.config_file,
+                'pidfile': os.path.join(self.dir, 'gunicorn.pid')})
+
+    def start_api(self):
+        if self.api_server == 'gunicorn':
+            self.write_gunicorn_config()
+            argv = [find_command('gunicorn'), '--config',
+                    self.gunicorn_config_file]
+        else:
+            argv = [find_command('ciming-api'),
+                    '--config-file', self.config_file]
+        self.api = Process('api', argv, self.log_path('api')).start()
+        self._wait_running(self.api, None)
 
     def start(self):
         self.backend.check_available()
@@ -540,9 +602,7 @@ class Deployment:
         for index in range(self.conductor_count):
             self.start_conductor(index)
 
-        self.api = Process('api', [find_command('ciming-api')] + conf,
-                           self.log_path('api')).start()
-        self._wait_running(self.api, None)
+        self.start_api()
         self.started = True
         return self
 
@@ -684,23 +744,25 @@ _DEPLOYMENTS = {}
 _REGISTRY_LOCK = threading.Lock()
 
 
-def _key(backend, config, conductors=1):
+def _key(backend, config, conductors=1, api_server='ciming-api'):
     return (backend, json.dumps(config or {}, sort_keys=True, default=str),
-            conductors)
+            conductors, api_server)
 
 
-def get_deployment(backend, config=None, conductors=1):
+def get_deployment(backend, config=None, conductors=1,
+                   api_server='ciming-api'):
     """The running deployment for a backend and config overlay.
 
     Started on first use and kept for the other tests of this process;
     a start-up failure is remembered so that every test using it fails
     with the same message rather than each retrying.
     """
-    key = _key(backend, config, conductors)
+    key = _key(backend, config, conductors, api_server)
     with _REGISTRY_LOCK:
         entry = _DEPLOYMENTS.get(key)
         if entry is None:
-            deployment = Deployment(backend, config, conductors)
+            deployment = Deployment(backend, config, conductors,
+                                    api_server)
             try:
                 deployment.start()
                 entry = (deployment, None)
@@ -838,12 +900,14 @@ class FunctionalTestCase(testtools.TestCase):
     """A test against a running deployment; attaches its logs on failure.
 
     Subclasses set ``backend`` (``'mysql'`` or ``'postgresql'``) and may
-    set ``deployment_config`` (an overlay of config sections).
+    set ``deployment_config`` (an overlay of config sections) and
+    ``api_server`` (see :class:`Deployment`).
     """
 
     backend = None
     deployment_config = None
     conductors = 1
+    api_server = 'ciming-api'
     # Finishing an upload job on a slow machine.
     job_timeout = 120
 
@@ -853,7 +917,8 @@ class FunctionalTestCase(testtools.TestCase):
         try:
             self.deployment = get_deployment(self.backend,
                                              self.deployment_config,
-                                             self.conductors)
+                                             self.conductors,
+                                             self.api_server)
         except ServiceUnavailable as exc:
             if ALLOW_SKIP:
                 self.skipTest('%s (CIMING_TEST_ALLOW_SKIP=1)' % exc)

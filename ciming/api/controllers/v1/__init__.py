@@ -44,6 +44,5 @@ class Controller(rest.RestController):
         }]
         for resource in ('clouds', 'images', 'jobs'):
             document[resource] = [
-                {'href': utils.url('v1', resource), 'rel': 'self'},
-                {'href': utils.url(resource), 'rel': 'bookmark'}]
+                {'href': utils.url('v1', resource), 'rel': 'self'}]
         return document
