@@ -216,6 +216,7 @@ class ApiRefSamplesTest(testtools.TestCase):
                                 **{'Content-Type':
                                    'application/octet-stream'}),
                             response='image-upload-resp.json')
+        upload_job_id = job['id']
         self.wait_job(job['id'])
         self.call('GET', '/v1/images', 200, response='images-list-resp.json')
         self.call('GET', image_path, 200, response='image-show-resp.json')
@@ -270,6 +271,16 @@ class ApiRefSamplesTest(testtools.TestCase):
         self.call('POST', '/v1/jobs/%s/cancel' % slow['job']['id'], 202,
                   response='job-cancel-resp.json')
         self.wait_job(slow['job']['id'], states=('cancelled', 'succeeded'))
+        # Only a job awaiting credentials resumes: this one has ended.
+        # (test_wsgi_deployment checks 'job-resume-resp.json' against a
+        # live resume of an upload job; the answer is the job, as show
+        # returns it.)
+        self.call('POST', '/v1/jobs/%s/resume' % upload_job_id, 409,
+                  request='job-resume-req.json')
+        self.assertEqual([], structure_differences(
+            load_sample('job-resume-resp.json'), self.session.get(
+                self.endpoint + '/v1/jobs/%s' % upload_job_id,
+                headers=PROJECT, timeout=30).json()))
 
         # Deletes
         self.call('DELETE', image_path, 204)
@@ -302,7 +313,7 @@ class SamplesCoverageTest(testtools.TestCase):
             'POST /v1/images/{image_id}/locations',
             'DELETE /v1/images/{image_id}/locations/{cloud}',
             'GET /v1/jobs', 'GET /v1/jobs/{job_id}',
-            'POST /v1/jobs/{job_id}/cancel',
+            'POST /v1/jobs/{job_id}/cancel', 'POST /v1/jobs/{job_id}/resume',
         }
         documented = set()
         for inc in glob.glob(os.path.join(SOURCE, '*.inc')):

@@ -47,9 +47,14 @@ function is_service_enabled {
     return 1
 }
 
+# As devstack's: a service disabled in local.conf (disable_service,
+# recorded in DISABLED_SERVICES) stays disabled.
 function enable_service {
     local service
     for service in "$@"; do
+        if [[ ",$DISABLED_SERVICES," == *",$service,"* ]]; then
+            continue
+        fi
         if ! is_service_enabled "$service"; then
             ENABLED_SERVICES+=",$service"
         fi

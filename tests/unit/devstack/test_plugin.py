@@ -17,10 +17,10 @@ import sys
 import tempfile
 
 from oslo_config import cfg
-from oslo_log import log
 from oslo_messaging import opts as messaging_opts
 import testtools
 
+from ciming.common import service as ciming_service
 from ciming.conf import opts as ciming_opts
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -48,7 +48,7 @@ class DevstackPluginTest(testtools.TestCase):
         self.state_path = os.path.join(self.dir, 'data', 'ciming')
         self.db_url = 'sqlite:///%s' % os.path.join(self.dir, 'ciming.db')
 
-    def run_plugin(self, *functions, **settings):
+    def run_plugin(self, *functions, expect_rc=0, **settings):
         """Source settings and lib/ciming, then call ``functions``."""
         env = {
             'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
@@ -69,6 +69,7 @@ class DevstackPluginTest(testtools.TestCase):
             'SERVICE_PROJECT_NAME': 'service',
             'SERVICE_TIMEOUT': '60',
             'KEYSTONE_SERVICE_URI': 'http://192.0.2.10/identity',
+            'KEYSTONE_SERVICE_URI_V3': 'http://192.0.2.10/identity/v3',
             'REGION_NAME': 'RegionOne',
             'ENABLE_DEBUG_LOG_LEVEL': 'True',
             'ENABLED_SERVICES': 'key,g-api',
@@ -82,7 +83,7 @@ class DevstackPluginTest(testtools.TestCase):
                                 stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, timeout=300)
         output = result.stdout.decode('utf-8', 'replace')
-        self.assertEqual(0, result.returncode, output)
+        self.assertEqual(expect_rc, result.returncode, output)
         return output
 
     def calls(self):
@@ -97,15 +98,16 @@ class DevstackPluginTest(testtools.TestCase):
         return parser
 
     def load_conf(self):
-        """The generated file, parsed by oslo.config with every option."""
+        """The generated file, parsed as the services parse it."""
         conf = cfg.ConfigOpts()
         for group, group_opts in ciming_opts.list_opts():
             conf.register_opts(group_opts,
                                group=None if group == 'DEFAULT' else group)
-        log.register_options(conf)
+        # Library options with CIMinG's defaults, as every process has.
+        ciming_service.register_opts(conf)
         for group, group_opts in messaging_opts.list_opts():
-            conf.register_opts(group_opts,
-                               group=None if group == 'DEFAULT' else group)
+            if group is not None:
+                conf.register_opts(group_opts, group=group)
         conf(['--config-file', self.conf_file], project='ciming',
              default_config_files=[])
         self.addCleanup(conf.reset)
@@ -134,8 +136,12 @@ class DevstackPluginTest(testtools.TestCase):
         self.assertEqual(self.db_url, conf.database.connection)
         self.assertEqual('rabbit://stackrabbit:secret@192.0.2.10:5672/',
                          conf.transport_url)
-        self.assertEqual('http://192.0.2.10/identity',
+        # Trusts are created at [keystone] auth_url + /OS-TRUST/trusts.
+        self.assertEqual('http://192.0.2.10/identity/v3',
                          conf.keystone.auth_url)
+        self.assertEqual('RegionOne', conf.keystone.region_name)
+        # The API (uwsgi) and the conductors meet on the default exchange.
+        self.assertEqual('ciming', conf.control_exchange)
         self.assertEqual(os.path.join(self.state_path, 'staging'),
                          conf.staging.dir)
         self.assertTrue(os.path.isdir(conf.staging.dir))
@@ -147,8 +153,14 @@ class DevstackPluginTest(testtools.TestCase):
         raw = self.read_ini(self.conf_file)
         self.assertEqual('ciming', raw.get('keystone_authtoken',
                                            'username'))
+        self.assertFalse(raw.has_option('DEFAULT', 'control_exchange'))
         self.assertEqual('ciming', raw.get('service_user', 'username'))
         self.assertEqual('password', raw.get('service_user', 'auth_type'))
+        self.assertEqual('http://192.0.2.10/identity',
+                         raw.get('service_user', 'auth_url'))
+        self.assertEqual('service-secret',
+                         raw.get('service_user', 'password'))
+        self.assertEqual('service', raw.get('service_user', 'project_name'))
         self.assertFalse(raw.has_section('taskflow'))
 
     def test_configure_writes_the_uwsgi_ini_for_the_wsgi_module(self):
@@ -206,13 +218,41 @@ class DevstackPluginTest(testtools.TestCase):
                        'RegionOne', 'http://192.0.2.10/cloud-image-manager'],
                       calls)
 
-    def test_init_syncs_the_database_and_passes_the_upgrade_check(self):
-        output = self.run_plugin('configure_ciming', 'init_ciming')
+    def test_init_syncs_the_database_and_runs_the_upgrade_check(self):
+        # No Keystone answers here (a closed port): the check of the
+        # service user fails, and so does init, as devstack must.
+        output = self.run_plugin(
+            'configure_ciming', 'init_ciming', expect_rc=1,
+            ENABLED_SERVICES='key,ciming-api,ciming-conductor',
+            KEYSTONE_SERVICE_URI='http://127.0.0.1:1/identity',
+            KEYSTONE_SERVICE_URI_V3='http://127.0.0.1:1/identity/v3')
         self.assertIn(['recreate_database', 'ciming'], self.calls())
         self.assertIn('Upgrade Check Results', output)
         self.assertIn('Schema at', output)
+        self.assertIn("control_exchange is 'ciming'", output)
+        self.assertIn('The [service_user] cannot authenticate', output)
+        self.assertIn('ciming-status upgrade check failed (2)', output)
         db = sqlite3_tables(os.path.join(self.dir, 'ciming.db'))
         self.assertTrue({'clouds', 'images', 'locations', 'jobs'} <= db, db)
+
+    def test_init_on_a_conductor_only_node_keeps_the_database(self):
+        self.run_plugin('configure_ciming', 'init_ciming', expect_rc=1,
+                        ENABLED_SERVICES='key,ciming-conductor',
+                        DISABLED_SERVICES='ciming-api',
+                        KEYSTONE_SERVICE_URI='http://127.0.0.1:1/identity',
+                        KEYSTONE_SERVICE_URI_V3='http://127.0.0.1:1/v3')
+        calls = self.calls()
+        self.assertNotIn(['recreate_database', 'ciming'], calls)
+        # Nor migrated: the upgrade check only read it (and found it empty).
+        path = os.path.join(self.dir, 'ciming.db')
+        self.assertEqual(set(), sqlite3_tables(path) if os.path.exists(path)
+                         else set())
+
+    def test_install_keeps_the_uwsgi_of_devstack(self):
+        self.run_plugin('install_ciming')
+        calls = self.calls()
+        self.assertIn(['setup_develop', TOP], calls)
+        self.assertEqual([], [c for c in calls if 'uwsgi' in c])
 
     def test_start_runs_api_under_uwsgi_and_conductor(self):
         self.run_plugin('start_ciming', 'stop_ciming',
