@@ -9,10 +9,12 @@ application once published to another exchange than the conductors
 listened on: every call that needs a conductor timed out.
 """
 
+import atexit
 import json
 import os
 import subprocess
 import urllib.parse
+import uuid
 
 from glanceclient import client as glance_client
 from glanceclient import exc as glance_exc
@@ -25,9 +27,38 @@ MiB = base.MiB
 RESUME_SAMPLE = os.path.join(test_api_ref.SAMPLES, 'job-resume-resp.json')
 
 
+_SERVICE_USER = {}
+
+
+def documented_service_user(env):
+    """CIMinG's service user made as doc/source/install says, once.
+
+    A user of its own with the ``service`` role on the ``service``
+    project, nothing more; deleted when the tests end.
+    """
+    if not _SERVICE_USER:
+        alpha = env['clouds']['alpha']
+        admin = test_openstack._session(alpha, alpha['users']['admin'])
+        identity = {'endpoint_override': alpha['auth_url']}
+        password = uuid.uuid4().hex
+        user = admin.post('/users', json={'user': {
+            'name': base.unique_name('ciming-wsgi-'), 'password': password,
+            'domain_id': 'default'}}, **identity).json()['user']
+        atexit.register(admin.delete, '/users/%s' % user['id'],
+                        raise_exc=False, **identity)
+        admin.put('/projects/%s/users/%s/roles/%s'
+                  % (alpha['projects']['service'], user['id'],
+                     alpha['roles']['service']), **identity)
+        _SERVICE_USER.update(username=user['name'], password=password)
+    return dict(_SERVICE_USER)
+
+
 def wsgi_config(env):
     """Alpha's Keystone, and jobs whose cast was lost picked up soon."""
+    user = documented_service_user(env)
     return base.merge_sections(test_openstack.keystone_config(env), {
+        'keystone_authtoken': user,
+        'service_user': user,
         'conductor': {'pending_timeout': 6},
     })
 
