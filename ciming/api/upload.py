@@ -79,6 +79,42 @@ def _sha512_hex(value):
     return value.lower()
 
 
+class _UwsgiChunkedBody:
+    """A chunked request body under uwsgi, as a file object.
+
+    uwsgi gives the application a chunked body (any upload Apache
+    proxies with ``proxy-sendchunked``, as devstack does) through its
+    ``chunked_read`` API only: ``wsgi.input`` reads nothing.
+    """
+
+    def __init__(self, uwsgi):
+        self._uwsgi = uwsgi
+        self._buffer = bytearray()
+        self._ended = False
+
+    def read(self, size):
+        while len(self._buffer) < size and not self._ended:
+            chunk = self._uwsgi.chunked_read()
+            if chunk:
+                self._buffer += chunk
+            else:
+                self._ended = True
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+
+def request_body(request):
+    """The body of an upload request as a file object to read from."""
+    environ = request.environ
+    chunked = 'chunked' in request.headers.get('Transfer-Encoding',
+                                               '').lower()
+    if chunked and 'uwsgi.version' in environ:
+        import uwsgi  # only importable inside uwsgi
+        return _UwsgiChunkedBody(uwsgi)
+    return environ['wsgi.input']
+
+
 def _body_chunks(stream, expected):
     """Chunks of the body, refusing anything past the size cap."""
     cap = CONF.api.image_size_cap

@@ -4,9 +4,13 @@ import base64
 import hashlib
 import io
 import os
+import sys
+from unittest import mock
 
+import fixtures
 import webtest
 
+from ciming.api import upload
 from ciming.common import staging
 from tests.unit.api import base
 
@@ -209,3 +213,54 @@ class RefusedUploadTestCase(UploadTestCase):
         response = self.get(self.url)
         self.assertError(response, 405, 'method_not_allowed')
         self.assertNotIn(DATA[:64], response.body)
+
+
+class FakeUwsgi:
+    """``uwsgi.chunked_read``: the decoded chunks, then b'' at the end."""
+
+    def __init__(self, data, size=4096):
+        self._chunks = [data[i:i + size] for i in range(0, len(data), size)]
+
+    def chunked_read(self, timeout=0):
+        return self._chunks.pop(0) if self._chunks else b''
+
+
+class UwsgiChunkedUploadTestCase(UploadTestCase):
+    """Under uwsgi a chunked body comes from its API, not wsgi.input."""
+
+    def test_chunked_upload_is_read_through_uwsgi(self):
+        self.useFixture(fixtures.MockPatchObject(
+            sys, 'modules', dict(sys.modules, uwsgi=FakeUwsgi(DATA))))
+        request = webtest.TestRequest.blank(self.url, method='PUT')
+        recording = request.environ['wsgi.input'] = RecordingInput(b'')
+        request.environ['uwsgi.version'] = b'2.0.31'
+        request.environ.pop('CONTENT_LENGTH', None)
+        request.headers['Transfer-Encoding'] = 'chunked'
+        request.headers.update(base.MEMBER)
+        request.content_type = 'application/octet-stream'
+        response = self.app.do_request(request, status='*',
+                                       expect_errors=True)
+        self.assertEqual(202, response.status_int, response.text)
+        image = self.dbapi.get_image(self.image['id'])
+        self.assertEqual(len(DATA), image.size)
+        self.assertEqual(hashlib.sha512(DATA).hexdigest(),
+                         image.os_hash_value)
+        self.assertEqual([], recording.sizes)
+
+    def test_body_reads_whole_sizes_across_uwsgi_chunks(self):
+        self.useFixture(fixtures.MockPatchObject(
+            sys, 'modules', dict(sys.modules, uwsgi=FakeUwsgi(
+                b'abcdefghij', size=3))))
+        body = upload.request_body(mock.Mock(
+            environ={'uwsgi.version': b'2.0.31'},
+            headers={'Transfer-Encoding': 'chunked'}))
+        self.assertEqual(b'abcd', body.read(4))
+        self.assertEqual(b'efghij', body.read(100))
+        self.assertEqual(b'', body.read(100))
+
+    def test_body_with_a_length_is_wsgi_input_under_uwsgi(self):
+        stream = io.BytesIO(b'data')
+        body = upload.request_body(mock.Mock(
+            environ={'uwsgi.version': b'2.0.31', 'wsgi.input': stream},
+            headers={'Content-Length': '4'}))
+        self.assertIs(stream, body)

@@ -135,7 +135,7 @@ class ImageFileController(rest.RestController):
                            expected_status=[states.IMAGE_QUEUED])
         try:
             digests = upload.stream_to_staging(
-                image.id, pecan.request.environ['wsgi.input'], expected)
+                image.id, upload.request_body(pecan.request), expected)
             dbapi.update_image(image.id, {
                 'size': digests.size,
                 'checksum': digests.checksum,
