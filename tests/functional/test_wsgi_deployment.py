@@ -199,6 +199,20 @@ class WSGIDeploymentTest(base.FunctionalTestCase):
         self.assertEqual('active', remote['status'])
         self.assertEqual(sha512, remote['os_hash_value'])
 
+    def test_chunked_upload(self):
+        local, directory = self.make_cloud()
+        image = self.make_image([local['name']])
+        data = os.urandom(2 * MiB + 3)
+        # A generator: requests sends it with Transfer-Encoding: chunked.
+        job = self.client.request(
+            'PUT', '/v1/images/%s/file' % image['id'], 202,
+            data=(data[i:i + 65536] for i in range(0, len(data), 65536)),
+            headers={'Content-Type': 'application/octet-stream'}).json()
+        job = self.wait_job(job['id'])
+        self.assertEqual('succeeded', job['state'], job)
+        image = self.client.get('/v1/images/%s' % image['id'])
+        self.assertEqual(len(data), image['size'])
+
     def test_every_link_in_the_answers_resolves(self):
         local, _directory = self.make_cloud()
         image = self.make_image([local['name']])
