@@ -17,8 +17,10 @@ from oslo_log import log
 
 from ciming.api import app as api_app
 from ciming.common import rpc
+from ciming.common import upload_lease
 from ciming.conf import CONF
 from ciming.conf import opts
+from ciming.db import api as dbapi
 
 LOG = log.getLogger(__name__)
 
@@ -58,6 +60,8 @@ def initialize_application(argv=None):
             CONF(_config_args(sys.argv[1:] if argv is None else argv),
                  project='ciming')
             log.setup(CONF, 'ciming')
+            # Uploads a killed API process of this host was streaming.
+            upload_lease.recover_own(dbapi.get_instance())
             rpc.init()
             LOG.info('CIMinG API ready (auth_strategy %s)',
                      CONF.auth_strategy)
