@@ -95,8 +95,7 @@ def is_sqlite_busy(exc):
 
 def _worth_retrying(exc):
     if isinstance(exc, db_exc.DBDeadlock) or is_sqlite_busy(exc):
-        LOG.warning('Database contention (%s); the write is retried',
-                    type(exc).__name__)
+        LOG.warning('Database contention; the write is retried: %s', exc)
         return True
     return False
 
