@@ -31,7 +31,7 @@ LOG = log.getLogger(__name__)
 
 
 def owner():
-    """What identifies this process's uploads: ``{upload_host, upload_pid}``."""
+    """The fields naming this process as an upload's owner, renewed now."""
     return {'upload_host': CONF.host, 'upload_pid': os.getpid(),
             'upload_heartbeat_at': timeutils.utcnow()}
 

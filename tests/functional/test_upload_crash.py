@@ -56,10 +56,26 @@ class HeldBody:
         self.data.close()
 
 
-def start_held_upload(client, image_id, path, held_after, gate):
+class TrickleBody(HeldBody):
+    """After ``held_after`` bytes, 64 KiB every half second until the gate.
+
+    A slow client, not a stalled one: the server drops a connection
+    that sends nothing for its socket timeout.
+    """
+
+    def read(self, size=-1):
+        if self.sent >= self.held_after and not self.gate.wait(0.5):
+            size = 64 * 1024
+        chunk = self.data.read(min(size if size > 0 else MiB, MiB))
+        self.sent += len(chunk)
+        return chunk
+
+
+def start_held_upload(client, image_id, path, held_after, gate,
+                      body_class=HeldBody):
     """PUT in a thread; returns (thread, result dict)."""
     result = {}
-    body = HeldBody(path, held_after, gate)
+    body = body_class(path, held_after, gate)
 
     def put():
         try:
@@ -184,12 +200,12 @@ class LeaseMixin:
         gate = threading.Event()
         self.addCleanup(gate.set)
         thread, result = start_held_upload(self.client, image['id'], path,
-                                           MiB, gate)
+                                           MiB, gate, TrickleBody)
         wait_partial(self.deployment.staging_dir, image['id'], MiB // 2)
         first = self._image_row(image['id'])[3]
 
-        # Held back for several lease lengths (the conductor sweeps every
-        # half lease meanwhile): the heartbeats keep it alive.
+        # Slow for several lease lengths (the conductor sweeps every half
+        # lease meanwhile): the heartbeats keep it alive.
         def renewed_long():
             row = self._image_row(image['id'])
             self.assertEqual('uploading', row[0])
