@@ -4,6 +4,7 @@ import threading
 
 from oslo_log import log
 import oslo_messaging as messaging
+from oslo_middleware import request_id as request_id_middleware
 from pecan import hooks
 import webob
 
@@ -97,16 +98,26 @@ class ErrorHook(hooks.PecanHook):
             LOG.warning('No conductor answered: %s', exc)
             exc = exception.ServiceUnavailable(service='The conductor')
         if not isinstance(exc, exception.CimingException):
+            # A database error quotes SQL and parameters: only the log
+            # may have them.
             LOG.exception('Unexpected error')
-            return _response(500)
+            return _internal_error(state.request)
         if exc.status >= 500 and exc.status not in (502, 503):
             # A conductor-side failure: its text may name internals; a
             # 502 carries a cloud's own answer, a 503 says who is down.
             LOG.error('Request failed: %s', exc.message)
-            return _response(500)
+            return _internal_error(state.request)
         # Remote exceptions carry the conductor's traceback in str();
         # .message is the plain text.
         return _response(exc.status, exc.code, exc.message)
+
+
+def _internal_error(request):
+    """A 500 naming the request, to find its details in the log."""
+    request_id = request.environ.get(request_id_middleware.ENV_REQUEST_ID)
+    return _response(500, message=(
+        'The server failed to handle the request; the details are in its '
+        'log under request %s.' % request_id) if request_id else None)
 
 
 def _response(status, code=None, message=None):

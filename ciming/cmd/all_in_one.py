@@ -16,6 +16,7 @@ from ciming.api import app
 from ciming.common import exception
 from ciming.common import rpc
 from ciming.common import service as ciming_service
+from ciming.common import upload_lease
 from ciming.common import wsgi_server
 from ciming.conductor import executor
 from ciming.conductor import rpc_service
@@ -77,6 +78,8 @@ def main():
     migration.upgrade()
     executor.upgrade_persistence()
     register_local_clouds()
+    # Uploads this process was streaming when it was killed.
+    upload_lease.recover_own(dbapi.get_instance())
     rpc.init()
 
     conductor = rpc_service.ConductorService()

@@ -5,11 +5,15 @@ import sys
 from ciming.api import app
 from ciming.common import rpc
 from ciming.common import service as ciming_service
+from ciming.common import upload_lease
 from ciming.common import wsgi_server
+from ciming.db import api as dbapi
 
 
 def main():
     ciming_service.prepare_service()
+    # Uploads a killed API process of this host was streaming.
+    upload_lease.recover_own(dbapi.get_instance())
     rpc.init()
     server = wsgi_server.WSGIServer(app.make_app())
     server.serve_forever()

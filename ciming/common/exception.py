@@ -153,6 +153,13 @@ class ServiceUnavailable(CimingException):
     status = http_client.SERVICE_UNAVAILABLE
 
 
+class DatabaseBusy(ServiceUnavailable):
+    """A write met locked rows or tables more often than it retries."""
+
+    _msg_fmt = _('The database is busy, try again later.')
+    code = 'database_busy'
+
+
 # Conductor-side errors: they end up in a job's error text, not in HTTP.
 
 class DriverError(CimingException):
@@ -245,3 +252,16 @@ class IncompleteBody(Invalid):
     _msg_fmt = _('The body ended after %(received)d of the %(expected)d '
                  'bytes announced.')
     code = 'incomplete_body'
+
+
+def safe_message(exc):
+    """What a user may read of an error, in a job or a response.
+
+    A CimingException's message is written for users. Anything else (a
+    database error quoting SQL and its parameters, an OSError naming a
+    path) is only named: its details belong in the log.
+    """
+    if isinstance(exc, CimingException):
+        return exc.message
+    return _('An internal error occurred (%s); the details are in the '
+             'service log.') % type(exc).__name__

@@ -3,6 +3,7 @@
 import os
 
 from oslo_log import log
+from oslo_utils import uuidutils
 
 from ciming.common import exception
 from ciming.common import utils
@@ -48,6 +49,26 @@ class StagingArea:
         except FileNotFoundError:
             raise exception.TransferFailed(
                 reason='staged data of image %s is gone' % image_id)
+
+    def partial_ids(self):
+        """Ids of the images with a partial file (an upload, or its wreck)."""
+        try:
+            names = os.listdir(self.dir)
+        except FileNotFoundError:
+            return []
+        ids = []
+        for name in names:
+            image_id = name[:-len(_PART)]
+            if name.endswith(_PART) and uuidutils.is_uuid_like(image_id):
+                ids.append(image_id)
+        return ids
+
+    def delete_partial(self, image_id):
+        """Remove an upload's partial file only, if there is one."""
+        try:
+            os.unlink(self._path(image_id) + _PART)
+        except FileNotFoundError:
+            pass
 
     def delete(self, image_id):
         """Remove the staged data, complete or partial, if any."""

@@ -13,6 +13,8 @@ from ciming.conf import CONF
 
 LOG = log.getLogger(__name__)
 
+LISTEN_BACKLOG = 128
+
 
 class WSGIServer:
     """Serve one WSGI application on ``[api] host_ip``:``[api] port``."""
@@ -20,8 +22,11 @@ class WSGIServer:
     def __init__(self, app, host=None, port=None):
         self.host = host or CONF.api.host_ip
         self.port = CONF.api.port if port is None else port
+        # cheroot listens with a backlog of 5: more clients connecting
+        # at once than that would find their connection dropped.
         self._server = wsgi.Server((self.host, self.port), app,
                                    numthreads=CONF.api.workers,
+                                   request_queue_size=LISTEN_BACKLOG,
                                    server_name='ciming-api')
         self._thread = None
 

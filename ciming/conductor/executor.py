@@ -319,7 +319,7 @@ class JobExecutor:
         except Exception as exc:
             LOG.exception('Job %s failed', job.id)
             self._on_end(job, states.JOB_FAILED,
-                         getattr(exc, 'message', None) or str(exc))
+                         exception.safe_message(exc))
         destroy_flow(job.id)
         ended = self.dbapi.get_job(job.id)
         notify.emit(job_runtime.context,

@@ -13,6 +13,7 @@ from oslo_utils import timeutils
 from ciming.common import exception
 from ciming.common import staging
 from ciming.common import states
+from ciming.common import upload_lease
 from ciming.conductor import executor
 from ciming.conductor import runtime
 from ciming.conductor.tasks import base as task_base
@@ -191,6 +192,14 @@ class ConductorManager:
         return results
 
     # Periodic work
+
+    def reset_dead_uploads(self):
+        """Queue again the images of uploads whose lease ended.
+
+        The API process streaming them died (or its host did); the user
+        can upload again.
+        """
+        upload_lease.reset_expired(self.dbapi)
 
     def cleanup_staging(self):
         """Remove staged data older than ``[staging] ttl`` that no job uses.

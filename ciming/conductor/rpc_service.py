@@ -41,9 +41,14 @@ class ConductorService(service.Service):
         def requeue_stale_jobs():
             manager.requeue_stale_jobs()
 
+        @periodics.periodic(CONF.api.upload_lease_timeout / 2.0)
+        def reset_dead_uploads():
+            manager.reset_dead_uploads()
+
         self._periodics = periodics.PeriodicWorker(
             [(cleanup_staging, None, None),
-             (requeue_stale_jobs, None, None)])
+             (requeue_stale_jobs, None, None),
+             (reset_dead_uploads, None, None)])
         self.tg.add_thread(self._periodics.start)
         LOG.info('Conductor %s started', self.host)
 

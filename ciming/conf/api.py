@@ -21,6 +21,16 @@ opts = [
     cfg.IntOpt('upload_chunk_size', default=1024 * 1024, min=65536,
                help='Bytes read from the client at a time while an upload '
                     'streams into the staging area.'),
+    cfg.IntOpt('upload_heartbeat_interval', default=10, min=1,
+               help='Seconds between two renewals of the lease of an '
+                    'upload in progress, on its image record.'),
+    cfg.IntOpt('upload_lease_timeout', default=120, min=2,
+               help='Seconds after its last renewal when an upload counts '
+                    'as dead (its API process was killed or its host '
+                    'lost): a conductor then returns its image to queued '
+                    'and a new upload can begin. Make it several times '
+                    'upload_heartbeat_interval, or a slow database could '
+                    'end the lease of an upload that still runs.'),
     cfg.StrOpt('public_endpoint',
                help='Base URL clients use to reach the API, for the links '
                     'in responses when the API sits behind a proxy.'),

@@ -74,6 +74,28 @@ class Connection(metaclass=abc.ABCMeta):
     def destroy_image(self, image_id):
         """Delete an image, its locations and its finished jobs."""
 
+    # The lease of an upload in progress
+
+    @abc.abstractmethod
+    def renew_upload(self, image_id, host, pid):
+        """Say the upload of ``host``/``pid`` lives; False if not its own."""
+
+    @abc.abstractmethod
+    def list_uploads(self, host=None, heartbeat_before=None):
+        """Uploading images, of a host, or whose lease ended before then.
+
+        An upload without a heartbeat counts as renewed when the image
+        last changed.
+        """
+
+    @abc.abstractmethod
+    def reset_upload(self, image_id, host, pid, heartbeat_before=None):
+        """Return a dead upload's image to queued, forgetting its data.
+
+        Only while that same upload (and, given heartbeat_before, its
+        expired lease) is still there; False when it was not.
+        """
+
     @abc.abstractmethod
     def set_location(self, image_id, cloud_id, values):
         """Create or update the location of an image in a cloud."""

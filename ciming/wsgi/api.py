@@ -17,7 +17,9 @@ from oslo_log import log
 from ciming.api import app as api_app
 from ciming.common import rpc
 from ciming.common import service
+from ciming.common import upload_lease
 from ciming.conf import CONF
+from ciming.db import api as dbapi
 
 LOG = log.getLogger(__name__)
 
@@ -51,6 +53,8 @@ def initialize_application(argv=None):
             # The server's own arguments are not ours: keep only config.
             service.prepare_service(
                 _config_args(sys.argv[1:] if argv is None else argv))
+            # Uploads a killed API process of this host was streaming.
+            upload_lease.recover_own(dbapi.get_instance())
             rpc.init()
             LOG.info('CIMinG API ready (auth_strategy %s)',
                      CONF.auth_strategy)

@@ -4,6 +4,7 @@ from oslo_log import log
 from taskflow import task
 
 from ciming.common import credentials as ciming_credentials
+from ciming.common import exception
 from ciming.common import states
 from ciming.conductor import runtime
 from ciming.db import api as dbapi
@@ -57,12 +58,17 @@ class JobTask(task.Task):
                           self.dbapi.get_cloud(cloud_id))
 
     def fail_target(self, job_id, image_id, cloud_id, error):
-        """Record one target's failure; the job goes on for the others."""
+        """Record one target's failure; the job goes on for the others.
+
+        The log has the error in full; the job and the location only
+        what a user may read of it.
+        """
         LOG.warning('Job %(job)s: target %(cloud)s failed: %(error)s',
                     {'job': job_id, 'cloud': cloud_id, 'error': error})
+        message = exception.safe_message(error)
         self.dbapi.update_job_target(
             job_id, cloud_id,
-            {'state': states.TARGET_FAILED, 'error': str(error)})
+            {'state': states.TARGET_FAILED, 'error': message})
         self.dbapi.set_location(
             image_id, cloud_id,
-            {'status': states.LOC_ERROR, 'error': str(error)})
+            {'status': states.LOC_ERROR, 'error': message})

@@ -1,5 +1,11 @@
-"""SQLAlchemy implementation of :mod:`ciming.db.api`."""
+"""SQLAlchemy implementation of :mod:`ciming.db.api`.
 
+Every write runs in a writer transaction (``BEGIN IMMEDIATE`` on sqlite)
+and is retried on a deadlock or a lock timeout
+(:mod:`ciming.db.sqlalchemy.contention`).
+"""
+
+import contextlib
 import threading
 
 from oslo_db import exception as db_exc
@@ -12,6 +18,7 @@ import sqlalchemy as sa
 from ciming.common import exception
 from ciming.common import states
 from ciming.db import api
+from ciming.db.sqlalchemy import contention
 from ciming.db.sqlalchemy import models
 
 _CONTEXT = threading.local()
@@ -26,8 +33,11 @@ def _session_for_read():
     return enginefacade.reader.using(_CONTEXT)
 
 
+@contextlib.contextmanager
 def _session_for_write():
-    return enginefacade.writer.using(_CONTEXT)
+    with contention.writing(), \
+            enginefacade.writer.using(_CONTEXT) as session:
+        yield session
 
 
 def _visible(query, model, project_id):
@@ -61,10 +71,36 @@ def _update_or_raise(session, model, ident, values, column, expected,
         reason='expected %s' % ', '.join(expected))
 
 
+# An image whose upload did not finish: queued again, as if never begun.
+UPLOAD_RESET = {
+    'status': states.IMAGE_QUEUED, 'size': None, 'checksum': None,
+    'os_hash_algo': None, 'os_hash_value': None, 'staged': False,
+    'staged_host': None, 'upload_host': None, 'upload_pid': None,
+    'upload_heartbeat_at': None,
+}
+
+
+def _uploads_of(query, host=None, pid=None):
+    query = query.filter(models.Image.status == states.IMAGE_UPLOADING)
+    if host is not None:
+        query = query.filter(models.Image.upload_host == host)
+    if pid is not None:
+        query = query.filter(models.Image.upload_pid == pid)
+    return query
+
+
+def _lease_ended(query, before):
+    return query.filter(sa.or_(
+        models.Image.upload_heartbeat_at < before,
+        sa.and_(models.Image.upload_heartbeat_at.is_(None),
+                models.Image.updated_at < before)))
+
+
 class Connection(api.Connection):
 
     # Clouds
 
+    @contention.retry_on_contention
     def create_cloud(self, values):
         values = dict(values)
         values.setdefault('id', uuidutils.generate_uuid())
@@ -100,6 +136,7 @@ class Connection(api.Connection):
                 query = query.filter(models.Cloud.type == cloud_type)
             return query.order_by(models.Cloud.name, models.Cloud.id).all()
 
+    @contention.retry_on_contention
     def update_cloud(self, cloud_id, values):
         try:
             with _session_for_write() as session:
@@ -111,6 +148,7 @@ class Connection(api.Connection):
                                           name=values.get('name'))
         return self.get_cloud(cloud_id)
 
+    @contention.retry_on_contention
     def destroy_cloud(self, cloud_id):
         with _session_for_write() as session:
             used = session.query(models.Location.id).filter(
@@ -124,6 +162,7 @@ class Connection(api.Connection):
 
     # Images
 
+    @contention.retry_on_contention
     def create_image(self, values, target_cloud_ids=()):
         values = dict(values)
         values.setdefault('id', uuidutils.generate_uuid())
@@ -178,6 +217,7 @@ class Connection(api.Connection):
                 marker=marker_obj, sort_dir=sort_dir)
             return query.all()
 
+    @contention.retry_on_contention
     def update_image(self, image_id, values, expected_status=None):
         with _session_for_write() as session:
             _update_or_raise(session, models.Image, image_id, values,
@@ -185,6 +225,7 @@ class Connection(api.Connection):
                              exception.ImageNotFound(image=image_id))
         return self.get_image(image_id)
 
+    @contention.retry_on_contention
     def destroy_image(self, image_id):
         with _session_for_write() as session:
             busy = session.query(models.Job.id).filter(
@@ -205,8 +246,37 @@ class Connection(api.Connection):
                     models.Image.id == image_id).delete():
                 raise exception.ImageNotFound(image=image_id)
 
+    # The lease of an upload in progress
+
+    @contention.retry_on_contention
+    def renew_upload(self, image_id, host, pid):
+        with _session_for_write() as session:
+            return _uploads_of(session.query(models.Image), host, pid).filter(
+                models.Image.id == image_id).update(
+                {'upload_heartbeat_at': timeutils.utcnow()},
+                synchronize_session=False) == 1
+
+    def list_uploads(self, host=None, heartbeat_before=None):
+        with _session_for_read() as session:
+            query = _uploads_of(session.query(models.Image), host)
+            if heartbeat_before is not None:
+                query = _lease_ended(query, heartbeat_before)
+            return query.all()
+
+    @contention.retry_on_contention
+    def reset_upload(self, image_id, host, pid, heartbeat_before=None):
+        with _session_for_write() as session:
+            query = _uploads_of(session.query(models.Image), host,
+                                pid).filter(models.Image.id == image_id)
+            if heartbeat_before is not None:
+                query = _lease_ended(query, heartbeat_before)
+            return query.update(dict(
+                UPLOAD_RESET, updated_at=timeutils.utcnow()),
+                synchronize_session=False) == 1
+
     # Locations
 
+    @contention.retry_on_contention
     def set_location(self, image_id, cloud_id, values):
         with _session_for_write() as session:
             location = session.query(models.Location).filter_by(
@@ -231,6 +301,7 @@ class Connection(api.Connection):
                 query = query.filter(models.Image.project_id == project_id)
             return dict(query.all())
 
+    @contention.retry_on_contention
     def delete_location(self, image_id, cloud_id):
         with _session_for_write() as session:
             count = session.query(models.Location).filter_by(
@@ -240,6 +311,7 @@ class Connection(api.Connection):
 
     # Jobs
 
+    @contention.retry_on_contention
     def create_job(self, values, target_cloud_ids):
         values = dict(values)
         values.setdefault('id', uuidutils.generate_uuid())
@@ -308,6 +380,7 @@ class Connection(api.Connection):
                 marker=marker_obj, sort_dir='desc')
             return query.all()
 
+    @contention.retry_on_contention
     def update_job(self, job_id, values, expected_state=None):
         with _session_for_write() as session:
             _update_or_raise(session, models.Job, job_id, values, 'state',
@@ -315,6 +388,7 @@ class Connection(api.Connection):
                              exception.JobNotFound(job=job_id))
         return self.get_job(job_id)
 
+    @contention.retry_on_contention
     def update_job_target(self, job_id, cloud_id, values):
         values = dict(values, updated_at=timeutils.utcnow())
         with _session_for_write() as session:

@@ -62,6 +62,11 @@ class Image(BASE, TimestampMixin):
     status = sa.Column(sa.String(32), nullable=False)
     staged = sa.Column(sa.Boolean, nullable=False, default=False)
     staged_host = sa.Column(sa.String(NAME_LEN), nullable=True)
+    # The lease of an upload in progress: the process streaming it and
+    # when it last said it was alive.
+    upload_host = sa.Column(sa.String(NAME_LEN), nullable=True)
+    upload_pid = sa.Column(sa.Integer, nullable=True)
+    upload_heartbeat_at = sa.Column(sa.DateTime, nullable=True)
 
     locations = orm.relationship(
         'Location', lazy='selectin', cascade='all, delete-orphan',

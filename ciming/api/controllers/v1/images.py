@@ -53,6 +53,7 @@ from ciming.common import keystone
 from ciming.common import staging
 from ciming.common import states
 from ciming.common import streams
+from ciming.common import upload_lease
 from ciming.conf import CONF
 from ciming.drivers import loader
 
@@ -131,11 +132,14 @@ class ImageFileController(rest.RestController):
             raise exception.NothingToSync(image=image.id)
 
         # The guarded move is the lock: one upload per image at a time.
-        dbapi.update_image(image.id, {'status': states.IMAGE_UPLOADING},
+        # It names this process, whose lease tells if the upload died.
+        dbapi.update_image(image.id, dict(upload_lease.owner(),
+                                          status=states.IMAGE_UPLOADING),
                            expected_status=[states.IMAGE_QUEUED])
         try:
-            digests = upload.stream_to_staging(
-                image.id, upload.request_body(pecan.request), expected)
+            with upload_lease.Lease(dbapi, image.id):
+                digests = upload.stream_to_staging(
+                    image.id, upload.request_body(pecan.request), expected)
             dbapi.update_image(image.id, {
                 'size': digests.size,
                 'checksum': digests.checksum,
@@ -167,7 +171,8 @@ class ImageFileController(rest.RestController):
                 'status': states.IMAGE_QUEUED, 'size': None,
                 'checksum': None, 'os_hash_algo': None,
                 'os_hash_value': None, 'staged': False,
-                'staged_host': None,
+                'staged_host': None, 'upload_host': None,
+                'upload_pid': None, 'upload_heartbeat_at': None,
             }, expected_status=[states.IMAGE_UPLOADING])
         except exception.CimingException as exc:
             LOG.warning('Image %s not returned to queued: %s', image_id,
