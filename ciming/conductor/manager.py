@@ -27,7 +27,7 @@ LOG = log.getLogger(__name__)
 class ConductorManager:
     """Endpoint of :class:`ciming.conductor.rpcapi.ConductorAPI`."""
 
-    RPC_API_VERSION = '1.3'
+    RPC_API_VERSION = '1.4'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, host):
@@ -189,6 +189,13 @@ class ConductorManager:
                 'state': states.JOB_ACTIVE_STATES}, limit=1):
             complete.settle_image(self.dbapi, image_id)
         return results
+
+    @messaging.expected_exceptions(exception.CimingException)
+    def describe_locations(self, context, image_id, credentials=None):
+        """Live metadata of every location, writing nothing (readers)."""
+        image = self.dbapi.get_image(image_id)
+        return monitor.refresh_locations(self.dbapi, context, credentials,
+                                         image, record=False)
 
     # Periodic work
 

@@ -538,3 +538,29 @@ class DescribeSourceTestCase(LocalCloudsTestCase):
         self.assertEqual({}, metas)
         self.assertFalse(os.path.exists(self._cloud_dir(self.cloud_b))
                          and os.listdir(self._cloud_dir(self.cloud_b)))
+
+
+class DescribeLocationsTestCase(LocalCloudsTestCase):
+    """What a reader's GET .../locations?live=true asks: no writes."""
+
+    def _rows(self, image_id):
+        image = self.dbapi.get_image(image_id)
+        return (image.status, image.updated_at, sorted(
+            (loc.cloud_id, loc.status, loc.error, loc.last_seen_at,
+             loc.updated_at) for loc in image.locations))
+
+    def test_live_metadata_is_returned_and_nothing_is_written(self):
+        image = self._synced_image()
+        os.unlink(self._file(self.cloud_a, image.id, '.img'))
+        before = self._rows(image.id)
+
+        results = self.manager.describe_locations(self.context, image.id)
+
+        self.assertEqual('missing', results[self.cloud_a.id]['status'])
+        self.assertEqual('active', results[self.cloud_b.id]['status'])
+        self.assertEqual(SHA,
+                         results[self.cloud_b.id]['remote']['os_hash_value'])
+        self.assertEqual(before, self._rows(image.id))
+        # A refresh (POST, a member's) records what it finds.
+        self.manager.refresh_image(self.context, image.id)
+        self.assertNotEqual(before, self._rows(image.id))
