@@ -17,7 +17,8 @@ def cloud_record(cloud):
     """The plain mapping a driver is built from (no ORM object leaks)."""
     return {'id': cloud.id, 'name': cloud.name, 'type': cloud.type,
             'region': cloud.region, 'options': dict(cloud.options or {}),
-            'credential_ref': cloud.credential_ref}
+            'credential_ref': cloud.credential_ref,
+            'project_id': cloud.project_id, 'shared': bool(cloud.shared)}
 
 
 def expected_image(image):
@@ -31,11 +32,12 @@ def expected_image(image):
 
 
 def get_driver(context, credentials, cloud):
-    """A driver for a cloud record, reaching it with the right identity."""
+    """A driver for a cloud record, acting for the context's project."""
     record = cloud_record(cloud)
     return loader.get_driver(
         record, credentials=ciming_credentials.for_cloud(
-            context, record, credentials))
+            context, record, credentials),
+        project_id=context.project_id)
 
 
 class JobTask(task.Task):
