@@ -48,8 +48,10 @@ class CloudDriver(metaclass=abc.ABCMeta):
     """One cloud, seen through one user's (or the service's) authority.
 
     :param cloud: mapping with the cloud record's ``id``, ``name``,
-        ``region``, ``options`` and ``project_id`` (the project that
-        defined it).
+        ``region``, ``options``, ``project_id`` (the project that defined
+        it), ``shared``, and ``shared_identity``: True when every project
+        reaches this cloud as one identity (a shared cloud's stored
+        credentials), so that the driver must keep projects apart.
     :param credentials: in-memory credentials for this cloud, or None.
     :param project_id: the project the driver acts for. A cloud shared by
         several projects and reached with one identity for all (a local

@@ -34,6 +34,8 @@ def expected_image(image):
 def get_driver(context, credentials, cloud):
     """A driver for a cloud record, acting for the context's project."""
     record = cloud_record(cloud)
+    record['shared_identity'] = ciming_credentials.is_shared_identity(
+        record, credentials)
     return loader.get_driver(
         record, credentials=ciming_credentials.for_cloud(
             context, record, credentials),
