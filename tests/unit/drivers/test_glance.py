@@ -257,8 +257,11 @@ class DriverWithMockClientTestCase(base.TestCase):
 
 
 class SharedIdentityTestCase(base.TestCase):
-    """A shared cloud reached with its stored credentials: one identity
-    for every project, so the driver keeps each to its own images."""
+    """A shared cloud reached as one identity keeps projects apart.
+
+    Its stored credentials are the same for every project, so the driver
+    shows and deletes only each project's own images.
+    """
 
     def setUp(self):
         super().setUp()

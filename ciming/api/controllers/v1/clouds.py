@@ -2,6 +2,9 @@
 
 * ``POST /v1/clouds`` {name, type, region?, options?, credential_ref?,
   shared? (admins only), description?} -> 201 Cloud, Location header.
+  A project's options are confined by its driver (a local cloud goes
+  under ``projects/<project id>/``); clouds whose storage overlaps
+  another's are refused.
 * ``GET /v1/clouds[?all_projects=true]`` -> {"clouds": [Cloud]}: the
   project's clouds and the shared ones.
 * ``GET /v1/clouds/{id or name}`` -> Cloud.
