@@ -112,9 +112,10 @@ class ConductorManager:
 
     # Questions on clouds, answered synchronously
 
-    def _driver(self, context, credentials, cloud_id):
+    def _driver(self, context, credentials, cloud_id, project_id=None):
         return task_base.get_driver(context, credentials,
-                                    self.dbapi.get_cloud(cloud_id))
+                                    self.dbapi.get_cloud(cloud_id),
+                                    project_id=project_id)
 
     @messaging.expected_exceptions(exception.CimingException)
     def validate_cloud(self, context, cloud_id, credentials=None):
@@ -138,7 +139,8 @@ class ConductorManager:
     def verify_location(self, context, image_id, cloud_id, remote_id,
                         force=False, credentials=None):
         image = self.dbapi.get_image(image_id)
-        driver = self._driver(context, credentials, cloud_id)
+        driver = self._driver(context, credentials, cloud_id,
+                              project_id=image.project_id)
         remote = driver.get_image(remote_id)
         if not force:
             for field in ('os_hash_value', 'checksum', 'size'):
@@ -164,8 +166,9 @@ class ConductorManager:
         for loc in image.locations:
             if loc.remote_id:
                 try:
-                    self._driver(context, credentials,
-                                 loc.cloud_id).delete(loc.remote_id)
+                    self._driver(context, credentials, loc.cloud_id,
+                                 project_id=image.project_id).delete(
+                        loc.remote_id)
                 except exception.CimingException as exc:
                     failed[self.dbapi.get_cloud(loc.cloud_id).name] = (
                         exc.message)

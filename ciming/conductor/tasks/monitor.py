@@ -42,7 +42,8 @@ def refresh_locations(dbapi, context, credentials, image, skip=(),
             continue
         try:
             driver = base.get_driver(context, credentials,
-                                     dbapi.get_cloud(loc.cloud_id))
+                                     dbapi.get_cloud(loc.cloud_id),
+                                     project_id=image.project_id)
             remote = driver.get_image(loc.remote_id)
         except exception.RemoteImageNotFound:
             status, error, remote = (states.LOC_MISSING,

@@ -15,6 +15,7 @@ import fixtures
 import oslo_messaging as messaging
 from oslo_utils import timeutils
 
+from ciming.common import context as ciming_context
 from ciming.common import exception
 from ciming.common import states
 from ciming.conductor import manager
@@ -564,3 +565,15 @@ class DescribeLocationsTestCase(LocalCloudsTestCase):
         # A refresh (POST, a member's) records what it finds.
         self.manager.refresh_image(self.context, image.id)
         self.assertNotEqual(before, self._rows(image.id))
+
+    def test_an_admin_sees_what_the_images_project_stored(self):
+        image = self._synced_image()
+        admin = ciming_context.RequestContext(
+            project_id='admin-project', roles=['admin'], is_admin=True,
+            overwrite=False)
+        results = self.manager.describe_locations(admin, image.id)
+        self.assertEqual(['active', 'active'],
+                         [r['status'] for r in results.values()])
+        self.manager.refresh_image(admin, image.id)
+        self.assertEqual(states.IMAGE_ACTIVE,
+                         self.dbapi.get_image(image.id).status)
