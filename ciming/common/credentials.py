@@ -111,21 +111,46 @@ def read_secret(context, cloud):
     return credentials
 
 
+_FROM_REF = 'credential_ref'
+
+
+def _given(cloud, supplied):
+    """What the user gave with the request for ``cloud``, if anything."""
+    supplied = supplied or {}
+    return supplied.get(cloud['id']) or supplied.get(cloud['name'])
+
+
+def is_shared_identity(cloud, supplied):
+    """Whether every project reaches ``cloud`` as one and the same identity.
+
+    A shared cloud reached with its stored credentials (the operator's
+    Barbican secret) cannot tell projects apart: CIMinG must keep each
+    project to its own images there. With the caller's own token, trust
+    or credentials, the cloud's own rules (Glance visibility and
+    membership) do it.
+    """
+    return bool(cloud.get('shared') and not is_home_cloud(cloud)
+                and _given(cloud, supplied) is None)
+
+
 def for_cloud(context, cloud, supplied):
     """The credentials a driver of ``cloud`` (a mapping) works with.
 
     ``supplied`` maps cloud ids or names to what the user gave with the
-    request; credentials read from Barbican are added to it under the
-    cloud's id, so that a job reads each secret once.
+    request; credentials read from Barbican are added to it under a key
+    of their own, so that a job reads each secret once.
     """
     if supplied is None:
         supplied = {}
-    given = supplied.get(cloud['id']) or supplied.get(cloud['name'])
+    given = _given(cloud, supplied)
     if given is not None:
         return dict(given)
     if cloud.get('credential_ref'):
-        supplied[cloud['id']] = read_secret(context, cloud)
-        return dict(supplied[cloud['id']])
+        # Kept apart from what the user gave: see is_shared_identity.
+        key = (_FROM_REF, cloud['id'])
+        if key not in supplied:
+            supplied[key] = read_secret(context, cloud)
+        return dict(supplied[key])
     if is_home_cloud(cloud):
         return _home_credentials(context, cloud)
     return None

@@ -28,7 +28,7 @@ LOG = log.getLogger(__name__)
 class ConductorManager:
     """Endpoint of :class:`ciming.conductor.rpcapi.ConductorAPI`."""
 
-    RPC_API_VERSION = '1.3'
+    RPC_API_VERSION = '1.4'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, host):
@@ -113,9 +113,10 @@ class ConductorManager:
 
     # Questions on clouds, answered synchronously
 
-    def _driver(self, context, credentials, cloud_id):
+    def _driver(self, context, credentials, cloud_id, project_id=None):
         return task_base.get_driver(context, credentials,
-                                    self.dbapi.get_cloud(cloud_id))
+                                    self.dbapi.get_cloud(cloud_id),
+                                    project_id=project_id)
 
     @messaging.expected_exceptions(exception.CimingException)
     def validate_cloud(self, context, cloud_id, credentials=None):
@@ -139,7 +140,8 @@ class ConductorManager:
     def verify_location(self, context, image_id, cloud_id, remote_id,
                         force=False, credentials=None):
         image = self.dbapi.get_image(image_id)
-        driver = self._driver(context, credentials, cloud_id)
+        driver = self._driver(context, credentials, cloud_id,
+                              project_id=image.project_id)
         remote = driver.get_image(remote_id)
         if not force:
             for field in ('os_hash_value', 'checksum', 'size'):
@@ -165,8 +167,9 @@ class ConductorManager:
         for loc in image.locations:
             if loc.remote_id:
                 try:
-                    self._driver(context, credentials,
-                                 loc.cloud_id).delete(loc.remote_id)
+                    self._driver(context, credentials, loc.cloud_id,
+                                 project_id=image.project_id).delete(
+                        loc.remote_id)
                 except exception.CimingException as exc:
                     failed[self.dbapi.get_cloud(loc.cloud_id).name] = (
                         exc.message)
@@ -190,6 +193,13 @@ class ConductorManager:
                 'state': states.JOB_ACTIVE_STATES}, limit=1):
             complete.settle_image(self.dbapi, image_id)
         return results
+
+    @messaging.expected_exceptions(exception.CimingException)
+    def describe_locations(self, context, image_id, credentials=None):
+        """Live metadata of every location, writing nothing (readers)."""
+        image = self.dbapi.get_image(image_id)
+        return monitor.refresh_locations(self.dbapi, context, credentials,
+                                         image, record=False)
 
     # Periodic work
 

@@ -9,6 +9,7 @@ API version history:
   refresh_image.
 * 1.2 - Added resume_job.
 * 1.3 - Added purge_image.
+* 1.4 - Added describe_locations (refresh_image without writing).
 """
 
 import oslo_messaging as messaging
@@ -17,7 +18,7 @@ from ciming.common import rpc
 from ciming.conf import CONF
 
 TOPIC = 'ciming-conductor'
-RPC_API_VERSION = '1.3'
+RPC_API_VERSION = '1.4'
 
 
 class ConductorAPI:
@@ -95,6 +96,16 @@ class ConductorAPI:
         """
         return self._prepare(version='1.3').call(
             context, 'purge_image', image_id=image_id,
+            credentials=credentials)
+
+    def can_describe_locations(self):
+        """Whether every conductor reads live locations without writing."""
+        return self.client.can_send_version('1.4')
+
+    def describe_locations(self, context, image_id, credentials=None):
+        """Like refresh_image, but the database is left as it is."""
+        return self._prepare(version='1.4').call(
+            context, 'describe_locations', image_id=image_id,
             credentials=credentials)
 
     def refresh_image(self, context, image_id, credentials=None):

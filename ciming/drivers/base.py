@@ -48,8 +48,16 @@ class CloudDriver(metaclass=abc.ABCMeta):
     """One cloud, seen through one user's (or the service's) authority.
 
     :param cloud: mapping with the cloud record's ``id``, ``name``,
-        ``region`` and ``options``.
+        ``region``, ``options``, ``project_id`` (the project that defined
+        it), ``shared``, and ``shared_identity``: True when every project
+        reaches this cloud as one identity (a shared cloud's stored
+        credentials), so that the driver must keep projects apart.
     :param credentials: in-memory credentials for this cloud, or None.
+    :param project_id: the project the driver acts for. A cloud shared by
+        several projects and reached with one identity for all (a local
+        directory, a shared cloud's stored credentials) must show and
+        touch only this project's images; None means the cloud's own
+        project.
     """
 
     capabilities = Capabilities(can_export=False, can_import=False)
@@ -57,9 +65,10 @@ class CloudDriver(metaclass=abc.ABCMeta):
     # or in Barbican); None when it takes none.
     credentials_schema = None
 
-    def __init__(self, cloud, credentials=None):
+    def __init__(self, cloud, credentials=None, project_id=None):
         self.cloud = cloud
         self.credentials = credentials
+        self.project_id = project_id or cloud.get('project_id')
 
     @property
     def name(self):
@@ -72,6 +81,25 @@ class CloudDriver(metaclass=abc.ABCMeta):
         Called by the API before a cloud is stored, so it must not reach
         the cloud itself.
         """
+
+    @classmethod
+    def confine_options(cls, options, project_id):
+        """The options of a cloud a project (not an admin) defines.
+
+        A kind of cloud whose options could reach another project's data
+        (a local directory) confines them to the project; the default
+        leaves them as they are.
+        """
+        return options
+
+    @classmethod
+    def overlaps(cls, options, other_options):
+        """True when two clouds of this type would share their storage.
+
+        Two records of one place would let a project reach, through its
+        own record, what another project stored through its own.
+        """
+        return False
 
     @abc.abstractmethod
     def validate(self):

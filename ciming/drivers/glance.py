@@ -8,6 +8,12 @@ to: the conductor hands the driver the caller's own token for it.
 Images are created under CIMinG's unified id where Glance allows it, and
 always carry the property ``ciming_image_id``, so a resumed job finds the
 record it made instead of making a second one.
+
+Glance keeps projects apart when it is reached with the caller's own
+identity (token, trust or credentials). A shared cloud reached with its
+stored credentials is one identity for every project: there, images carry
+``ciming_project_id`` and a project sees only its own and those Glance
+makes visible to all (``public``, ``community``), and deletes only its own.
 """
 
 import fnmatch
@@ -29,6 +35,8 @@ from ciming.drivers import base
 LOG = log.getLogger(__name__)
 
 ID_PROPERTY = 'ciming_image_id'
+OWNER_PROPERTY = 'ciming_project_id'
+_OPEN_TO_ALL = ('public', 'community')
 
 OPTIONS = ('auth_url', 'interface', 'project_id', 'project_name',
            'project_domain_id', 'project_domain_name', 'user_domain_id',
@@ -184,20 +192,37 @@ class GlanceDriver(base.CloudDriver):
         self._call('list images', lambda: next(iter(
             self._client().images.list(limit=1, page_size=1)), None))
 
+    # Projects on a cloud shared through one identity
+
+    @property
+    def _one_identity(self):
+        return bool(self.cloud.get('shared_identity'))
+
+    def _owned(self, image):
+        return image.get(OWNER_PROPERTY) == self.project_id
+
+    def _visible(self, image):
+        return (not self._one_identity or self._owned(image)
+                or image.get('visibility') in _OPEN_TO_ALL)
+
     def list_images(self, filters=None):
         listing = self._client().images.list(
             filters=dict(filters or {}), page_size=CONF.glance.page_size)
         return [self._normalize(i)
-                for i in self._call('list images', list, listing)]
+                for i in self._call('list images', list, listing)
+                if self._visible(i)]
 
     def _raw_image(self, remote_id):
         try:
-            return self._call('get image %s' % remote_id,
-                              self._client().images.get, remote_id,
-                              passthrough=glance_exc.HTTPNotFound)
+            image = self._call('get image %s' % remote_id,
+                               self._client().images.get, remote_id,
+                               passthrough=glance_exc.HTTPNotFound)
         except glance_exc.HTTPNotFound:
+            image = None
+        if image is None or not self._visible(image):
             raise exception.RemoteImageNotFound(remote_id=remote_id,
                                                 cloud=self.name)
+        return image
 
     def get_image(self, remote_id):
         return self._normalize(self._raw_image(remote_id))
@@ -249,6 +274,8 @@ class GlanceDriver(base.CloudDriver):
             ID_PROPERTY: image_id,
         }
         fields.update(_carried(meta.properties or {}))
+        if self._one_identity:
+            fields[OWNER_PROPERTY] = self.project_id
         try:
             image = self._call('create image', self._client().images.create,
                                id=image_id, passthrough=glance_exc.Conflict,
@@ -268,8 +295,11 @@ class GlanceDriver(base.CloudDriver):
                 return image
         except exception.RemoteImageNotFound:
             pass
+        filters = {ID_PROPERTY: image_id}
+        if self._one_identity:
+            filters[OWNER_PROPERTY] = self.project_id
         found = self._call('find image', list, self._client().images.list(
-            filters={ID_PROPERTY: image_id}, page_size=2))
+            filters=filters, page_size=2))
         return found[0] if found else None
 
     def write_import(self, remote_id, chunks):
@@ -302,6 +332,14 @@ class GlanceDriver(base.CloudDriver):
         return image
 
     def delete(self, remote_id):
+        if self._one_identity:
+            # Another project's image is not there for this one, even
+            # one Glance shows to all.
+            try:
+                if not self._owned(self._raw_image(remote_id)):
+                    return
+            except exception.RemoteImageNotFound:
+                return
         try:
             self._call('delete image %s' % remote_id,
                        self._client().images.delete, remote_id,

@@ -28,6 +28,7 @@ def cloud_types():
     return sorted(extension.ExtensionManager(NAMESPACE).names())
 
 
-def get_driver(cloud, credentials=None):
-    """A driver instance for a cloud record (a mapping)."""
-    return driver_class(cloud['type'])(cloud, credentials=credentials)
+def get_driver(cloud, credentials=None, project_id=None):
+    """A driver for a cloud record (a mapping), acting for a project."""
+    return driver_class(cloud['type'])(cloud, credentials=credentials,
+                                       project_id=project_id)

@@ -3,6 +3,14 @@
 Each image is ``<remote_id>.img`` with a ``<remote_id>.json`` sidecar of
 its metadata; data is written to ``<remote_id>.img.part`` and renamed only
 once complete and verified, so a reader never sees half an image.
+
+One directory may be shared by several projects (a shared cloud): the
+sidecar records the project that stored each image, and a project sees,
+reads and deletes only its own. A file without a recorded owner (put
+there by hand) belongs to the project that defined the cloud.
+
+A project's own local clouds are confined to ``projects/<project id>/``
+under the root; no two clouds may overlap (see :meth:`overlaps`).
 """
 
 import json
@@ -17,6 +25,7 @@ _REMOTE_ID = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$')
 _DATA = '.img'
 _META = '.json'
 _PART = '.part'
+PROJECTS_DIR = 'projects'
 
 
 def _root():
@@ -40,6 +49,10 @@ def resolve_path(path):
     return full
 
 
+def _contains(parent, child):
+    return os.path.commonpath([parent, child]) == parent
+
+
 class LocalDriver(base.CloudDriver):
     """Images as files in a directory under ``[local_driver] root``."""
 
@@ -55,6 +68,34 @@ class LocalDriver(base.CloudDriver):
                     % ', '.join(sorted(unknown)))
         resolve_path(options.get('path'))
 
+    @classmethod
+    def confine_options(cls, options, project_id):
+        """Take the path inside ``projects/<project_id>/`` of the root."""
+        path = options.get('path')
+        if (not isinstance(project_id, str) or not project_id
+                or not _REMOTE_ID.match(project_id)):
+            raise exception.InvalidParameterValue(
+                err='This project cannot define local clouds.')
+        if not isinstance(path, str) or not path or '\0' in path:
+            raise exception.InvalidParameterValue(
+                err='A local cloud needs a "path" option.')
+        confinement = os.path.join(_root(), PROJECTS_DIR, project_id)
+        full = os.path.realpath(os.path.join(confinement, path))
+        if full == os.path.realpath(confinement) or not _contains(
+                os.path.realpath(confinement), full):
+            raise exception.PathOutsideRoot(path=path)
+        return dict(options, path=os.path.relpath(full, _root()))
+
+    @classmethod
+    def overlaps(cls, options, other_options):
+        """Equal directories, or one inside the other (symlinks resolved)."""
+        try:
+            mine = resolve_path(options.get('path'))
+            theirs = resolve_path(other_options.get('path'))
+        except exception.Invalid:
+            return False  # a record no longer usable shares nothing
+        return _contains(mine, theirs) or _contains(theirs, mine)
+
     @property
     def directory(self):
         return resolve_path(self.cloud['options'].get('path'))
@@ -66,6 +107,23 @@ class LocalDriver(base.CloudDriver):
 
     def _error(self, reason):
         return exception.DriverError(cloud=self.name, reason=reason)
+
+    def _not_found(self, remote_id):
+        return exception.RemoteImageNotFound(remote_id=remote_id,
+                                             cloud=self.name)
+
+    def _sidecar(self, remote_id):
+        try:
+            with open(self._file(remote_id, _META)) as sidecar:
+                meta = json.load(sidecar)
+        except (OSError, ValueError):
+            return {}  # a file put there by hand: only its size is known
+        return meta if isinstance(meta, dict) else {}
+
+    def _owned(self, meta):
+        """Whether this driver's project stored the image of ``meta``."""
+        owner = meta.get('project_id') or self.cloud.get('project_id')
+        return owner == self.project_id
 
     def validate(self):
         directory = self.directory
@@ -85,7 +143,11 @@ class LocalDriver(base.CloudDriver):
         images = []
         for name in names:
             if name.endswith(_DATA):
-                image = self.get_image(name[:-len(_DATA)])
+                try:
+                    image = self.get_image(name[:-len(_DATA)])
+                except (exception.RemoteImageNotFound,
+                        exception.PathOutsideRoot):
+                    continue  # another project's, or not an image name
                 if all(getattr(image, k, None) == v
                        for k, v in filters.items()):
                     images.append(image)
@@ -96,14 +158,10 @@ class LocalDriver(base.CloudDriver):
         try:
             size = os.path.getsize(data)
         except OSError:
-            raise exception.RemoteImageNotFound(remote_id=remote_id,
-                                                cloud=self.name)
-        meta = {}
-        try:
-            with open(self._file(remote_id, _META)) as sidecar:
-                meta = json.load(sidecar)
-        except (OSError, ValueError):
-            pass  # a file put there by hand: only its size is known
+            raise self._not_found(remote_id)
+        meta = self._sidecar(remote_id)
+        if not self._owned(meta):
+            raise self._not_found(remote_id)
         known = {k: meta.get(k) for k in (
             'name', 'disk_format', 'container_format', 'checksum',
             'os_hash_algo', 'os_hash_value')}
@@ -118,6 +176,9 @@ class LocalDriver(base.CloudDriver):
 
     def prepare_import(self, image_id, meta):
         remote_id = image_id
+        if os.path.exists(self._file(remote_id, _DATA)) and not self._owned(
+                self._sidecar(remote_id)):
+            raise self._error('%s is taken by another project' % remote_id)
         try:
             os.makedirs(self.directory, exist_ok=True)
             # Truncating makes a resumed job start the upload afresh.
@@ -156,6 +217,7 @@ class LocalDriver(base.CloudDriver):
             'name', 'disk_format', 'container_format', 'checksum',
             'os_hash_algo', 'os_hash_value', 'properties')}
         meta['size'] = size
+        meta['project_id'] = self.project_id
         sidecar = self._file(remote_id, _META)
         try:
             with open(sidecar + _PART, 'w') as out:
@@ -167,6 +229,11 @@ class LocalDriver(base.CloudDriver):
         return self.get_image(remote_id)
 
     def delete(self, remote_id):
+        # Another project's image is not there for this one: deleting it
+        # is a no-op, like deleting an image already gone.
+        if os.path.exists(self._file(remote_id, _DATA)) and not self._owned(
+                self._sidecar(remote_id)):
+            return
         for suffix in (_DATA, _DATA + _PART, _META, _META + _PART):
             try:
                 os.unlink(self._file(remote_id, suffix))

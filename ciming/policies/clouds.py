@@ -24,6 +24,11 @@ rules = [
     _rule('create_shared', base.ADMIN,
           'Define a cloud shared with every project.', 'POST',
           '/v1/clouds'),
+    _rule('place_anywhere', base.ADMIN,
+          'Give a cloud options that reach beyond the project: a local '
+          'cloud anywhere under [local_driver] root. Others are confined '
+          '(a local cloud under projects/<project id>/).', 'POST',
+          '/v1/clouds'),
     _rule('get', CLOUD_READER,
           'Show a cloud of the project or a shared cloud.', 'GET',
           '/v1/clouds/{cloud}'),

@@ -965,14 +965,16 @@ class FunctionalTestCase(testtools.TestCase):
     def make_cloud(self, name=None, client=None):
         """A local cloud of this test's project, in a directory of its own.
 
-        Returns (cloud, absolute directory).
+        Returns (cloud, absolute directory): a project's local clouds are
+        placed under ``projects/<project id>/`` of the root.
         """
         client = client or self.client
         name = name or unique_name('cloud-')
         rel = '%s-%s' % (client.project_id[:12], name)
         cloud = client.post('/v1/clouds', {'name': name, 'type': 'local',
                                            'options': {'path': rel}})
-        return cloud, os.path.join(self.deployment.clouds_root, rel)
+        return cloud, os.path.join(self.deployment.clouds_root,
+                                   cloud['options']['path'])
 
     def make_image(self, targets, name=None, client=None):
         client = client or self.client
@@ -1020,6 +1022,7 @@ class FunctionalTestCase(testtools.TestCase):
         Its directory becomes a regular file.
         """
         shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(os.path.dirname(directory), exist_ok=True)
         with open(directory, 'w') as blocker:
             blocker.write('not a directory\n')
 

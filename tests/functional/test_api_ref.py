@@ -93,6 +93,16 @@ def structure_differences(sample, live, path='$'):
     return []
 
 
+def hand_to_project(data_file):
+    """Give a file put by hand in a shared local cloud to PROJECT.
+
+    Without its sidecar naming a project it belongs to the project that
+    defined the cloud, and the others cannot see it.
+    """
+    with open(data_file[:-len('.img')] + '.json', 'w') as sidecar:
+        json.dump({'project_id': PROJECT['X-Project-Id']}, sidecar)
+
+
 class ApiRefSamplesTest(testtools.TestCase):
     """One scenario through every documented call, in order."""
 
@@ -239,6 +249,7 @@ class ApiRefSamplesTest(testtools.TestCase):
         golden = os.path.join(self.local_cloud_dir('dev-c'), 'golden.img')
         os.makedirs(os.path.dirname(golden), exist_ok=True)
         shutil.copyfile(data, golden)
+        hand_to_project(golden)
         self.call('POST', image_path + '/locations', 201,
                   request='location-create-req.json',
                   response='location-create-resp.json')
@@ -248,6 +259,7 @@ class ApiRefSamplesTest(testtools.TestCase):
         debian = os.path.join(self.local_cloud_dir('dev-d'), 'debian-12.img')
         os.makedirs(os.path.dirname(debian), exist_ok=True)
         base.write_random_file(debian, 2 * MiB)
+        hand_to_project(debian)
         adopted = self.call('POST', '/v1/images/adopt', 201,
                             request='image-adopt-req.json',
                             response='image-adopt-resp.json')
@@ -264,6 +276,7 @@ class ApiRefSamplesTest(testtools.TestCase):
         with open(os.path.join(self.local_cloud_dir('dev-d'),
                                'big.img'), 'wb') as big:
             big.truncate(512 * MiB)
+        hand_to_project(big.name)
         slow = self.session.post(
             self.endpoint + '/v1/images/adopt', headers=PROJECT, timeout=60,
             json={'source': {'cloud': 'dev-d', 'remote_id': 'big'},

@@ -256,7 +256,8 @@ class AllInOneCLITest(testtools.TestCase):
         cloud = self.ciming_json('cloud', 'create', 'dev-c', '--type',
                                  'local', '--option', 'path=dev-c',
                                  '--description', 'third')
-        self.assertEqual(('local', {'path': 'dev-c'}),
+        # The demo project's own cloud lives in the project's directory.
+        self.assertEqual(('local', {'path': 'projects/demo/dev-c'}),
                          (cloud['Type'], cloud['Options']))
         self.ciming('cloud', 'set', 'dev-c', '--description', 'the third')
         self.assertEqual('the third', self.ciming_json(

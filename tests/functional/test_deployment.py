@@ -316,8 +316,10 @@ class BadInputMixin:
             self.assertRefused(400, 'POST', '/v1/clouds', before, json_body={
                 'name': base.unique_name('c-'), 'type': 'local',
                 'options': {'path': path}})
-        # A symlink inside the root that points outside it.
-        link = os.path.join(root, base.unique_name('link-'))
+        # A symlink inside the project's directory that points outside.
+        mine = os.path.join(root, 'projects', self.project_id)
+        os.makedirs(mine, exist_ok=True)
+        link = os.path.join(mine, base.unique_name('link-'))
         os.symlink('/tmp', link)
         self.addCleanup(os.unlink, link)
         self.assertRefused(400, 'POST', '/v1/clouds', before, json_body={

@@ -18,7 +18,8 @@ def cloud_record(cloud):
     """The plain mapping a driver is built from (no ORM object leaks)."""
     return {'id': cloud.id, 'name': cloud.name, 'type': cloud.type,
             'region': cloud.region, 'options': dict(cloud.options or {}),
-            'credential_ref': cloud.credential_ref}
+            'credential_ref': cloud.credential_ref,
+            'project_id': cloud.project_id, 'shared': bool(cloud.shared)}
 
 
 def expected_image(image):
@@ -31,12 +32,20 @@ def expected_image(image):
         os_hash_value=image.os_hash_value)
 
 
-def get_driver(context, credentials, cloud):
-    """A driver for a cloud record, reaching it with the right identity."""
+def get_driver(context, credentials, cloud, project_id=None):
+    """A driver for a cloud record, acting for a project.
+
+    The project is the one whose images are at stake (an image's, a
+    job's), else the caller's: an admin looking at a project's image sees
+    what that project stored.
+    """
     record = cloud_record(cloud)
+    record['shared_identity'] = ciming_credentials.is_shared_identity(
+        record, credentials)
     return loader.get_driver(
         record, credentials=ciming_credentials.for_cloud(
-            context, record, credentials))
+            context, record, credentials),
+        project_id=project_id or context.project_id)
 
 
 class JobTask(task.Task):
@@ -55,7 +64,8 @@ class JobTask(task.Task):
         """A driver of a cloud, with the job's identity and credentials."""
         job_runtime = self.runtime(job_id)
         return get_driver(job_runtime.context, job_runtime.credentials,
-                          self.dbapi.get_cloud(cloud_id))
+                          self.dbapi.get_cloud(cloud_id),
+                          project_id=self.dbapi.get_job(job_id).project_id)
 
     def fail_target(self, job_id, image_id, cloud_id, error):
         """Record one target's failure; the job goes on for the others.

@@ -26,12 +26,14 @@ def _status(image, remote):
     return states.LOC_ACTIVE, None
 
 
-def refresh_locations(dbapi, context, credentials, image, skip=()):
+def refresh_locations(dbapi, context, credentials, image, skip=(),
+                      record=True):
     """Pull each location's metadata from its cloud; update its status.
 
     Returns ``{cloud_id: {"status", "error", "remote"}}`` where remote is
     the live metadata (never stored). A cloud that cannot be reached
-    leaves its location as it was, with the reason in ``error``.
+    leaves its location as it was, with the reason in ``error``. Without
+    ``record`` nothing is written: a reader's look changes no state.
     """
     results = {}
     for loc in image.locations:
@@ -40,7 +42,8 @@ def refresh_locations(dbapi, context, credentials, image, skip=()):
             continue
         try:
             driver = base.get_driver(context, credentials,
-                                     dbapi.get_cloud(loc.cloud_id))
+                                     dbapi.get_cloud(loc.cloud_id),
+                                     project_id=image.project_id)
             remote = driver.get_image(loc.remote_id)
         except exception.RemoteImageNotFound:
             status, error, remote = (states.LOC_MISSING,
@@ -59,7 +62,8 @@ def refresh_locations(dbapi, context, credentials, image, skip=()):
         values = {'status': status, 'error': error}
         if remote is not None:
             values['last_seen_at'] = timeutils.utcnow()
-        dbapi.set_location(image.id, loc.cloud_id, values)
+        if record:
+            dbapi.set_location(image.id, loc.cloud_id, values)
         results[loc.cloud_id] = {
             'status': status, 'error': error,
             'remote': remote.to_dict() if remote is not None else None}

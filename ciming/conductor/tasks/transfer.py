@@ -56,7 +56,10 @@ class Transfer(base.JobTask):
         with self._open_source(job_id, image, source) as stream:
             results = fanout.run(streams.read_chunks(
                 stream, CONF.transfer.chunk_size))
-        self._check_source(image, fanout.bytes_read, digests)
+        # When every target failed the source was not read to its end:
+        # its size and hash say nothing, the targets' own errors do.
+        if any(results[c] is None for c in remote_ids):
+            self._check_source(image, fanout.bytes_read, digests)
 
         done = fanout.bytes_consumed()
         transferred = {}

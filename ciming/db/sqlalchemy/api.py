@@ -49,6 +49,38 @@ def _visible(query, model, project_id):
     return query.filter(model.project_id == project_id)
 
 
+def _paginate(query, model, limit, sort_key, sort_dir, marker=None):
+    """A page of a keyset over (sort_key, id), NULLs included.
+
+    The order is total and the same on every database: NULLs of the sort
+    key come before every value ascending, after them descending, and the
+    id breaks ties. (oslo.db's paginate_query compares the marker's NULL
+    with ``<``/``>``, which matches nothing, so pages skipped or lost
+    records; and databases disagree on where NULLs sort.)
+    """
+    column = getattr(model, sort_key)
+    is_value = sa.case((column.is_(None), 0), else_=1)
+    ascending = sort_dir == 'asc'
+    direction = sa.asc if ascending else sa.desc
+    query = query.order_by(direction(is_value), direction(column),
+                           direction(model.id))
+    if marker is not None:
+        after = (lambda a, b: a > b) if ascending else (lambda a, b: a < b)
+        value = getattr(marker, sort_key)
+        if value is None:
+            same_key = sa.and_(column.is_(None), after(model.id, marker.id))
+            later_keys = column.isnot(None) if ascending else sa.false()
+        else:
+            same_key = sa.and_(column == value, after(model.id, marker.id))
+            later_keys = after(column, value)
+            if not ascending:
+                later_keys = sa.or_(later_keys, column.is_(None))
+        query = query.filter(sa.or_(same_key, later_keys))
+    if limit is not None:
+        query = query.limit(limit)
+    return query
+
+
 def _guarded_update(session, model, ident, values, column, expected):
     """UPDATE ... WHERE column IN expected; False when no row matched."""
     query = session.query(model).filter(model.id == ident)
@@ -212,10 +244,8 @@ class Connection(api.Connection):
                 if marker_obj is None:
                     raise exception.InvalidParameterValue(
                         err='Marker %s is not a visible image.' % marker)
-            query = db_utils.paginate_query(
-                query, models.Image, limit, [sort_key, 'id'],
-                marker=marker_obj, sort_dir=sort_dir)
-            return query.all()
+            return _paginate(query, models.Image, limit, sort_key,
+                             sort_dir, marker_obj).all()
 
     @contention.retry_on_contention
     def update_image(self, image_id, values, expected_status=None):

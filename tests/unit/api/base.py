@@ -30,6 +30,7 @@ class FakeConductorAPI:
         self.listing = []
         self.refreshed = {}
         self.error = None
+        self.describes_locations = True
 
     def _record(self, name, **kwargs):
         self.calls.append((name, kwargs))
@@ -78,6 +79,14 @@ class FakeConductorAPI:
 
     def refresh_image(self, context, image_id, credentials=None):
         self._record('refresh_image', image_id=image_id,
+                     credentials=credentials)
+        return dict(self.refreshed)
+
+    def can_describe_locations(self):
+        return self.describes_locations
+
+    def describe_locations(self, context, image_id, credentials=None):
+        self._record('describe_locations', image_id=image_id,
                      credentials=credentials)
         return dict(self.refreshed)
 

@@ -1,5 +1,8 @@
 """/v1/clouds: definition, validation, visibility and policy."""
 
+import os
+
+from ciming.conf import CONF
 from tests.unit.api import base
 
 
@@ -85,6 +88,62 @@ class CreateCloudTestCase(base.APITestCase):
         self._assert_refused({'name': 'x', 'type': 'local', 'shared': True,
                               'options': {'path': 'x'}}, 403, 'forbidden')
 
+    def test_members_local_cloud_is_confined_to_the_project(self):
+        cloud = self.create_cloud('dev-a', options={'path': 'a/b'})
+        self.assertEqual({'path': 'projects/project-a/a/b'},
+                         cloud['options'])
+        for path in ('../project-b/x', '..', '/etc', '.'):
+            self._assert_refused_beside(
+                {'name': 'x', 'type': 'local', 'options': {'path': path}},
+                400, 'path_outside_root')
+
+    def test_admin_places_a_local_cloud_anywhere_in_the_root(self):
+        cloud = self.create_cloud('dev-s', headers=base.ADMIN, shared=True,
+                                  options={'path': 'dev-s'})
+        self.assertEqual({'path': 'dev-s'}, cloud['options'])
+
+    def _assert_refused_beside(self, body, status, code, headers=None):
+        before = [c.id for c in self.dbapi.list_clouds()]
+        response = self.post('/v1/clouds', body, headers=headers)
+        self.assertError(response, status, code)
+        self.assertEqual(before, [c.id for c in self.dbapi.list_clouds()])
+
+    def test_overlapping_local_clouds_are_refused(self):
+        self.create_cloud('shared', headers=base.ADMIN, shared=True,
+                          options={'path': 'pool/shared'})
+        root = os.path.realpath(CONF.local_driver.root)
+        os.makedirs(os.path.join(root, 'pool', 'shared'))
+        os.symlink(os.path.join(root, 'pool', 'shared'),
+                   os.path.join(root, 'alias'))
+        # The same directory, one inside it, one holding it, a symlink.
+        for path in ('pool/shared', 'pool/shared/sub', 'pool',
+                     'pool/../pool/shared', 'alias', 'alias/x'):
+            self._assert_refused_beside(
+                {'name': 'x', 'type': 'local', 'options': {'path': path}},
+                400, 'invalid_parameter', headers=base.ADMIN)
+        # Nor may a shared cloud hold the projects' directories.
+        self.create_cloud('mine', options={'path': 'mine'})
+        self._assert_refused_beside(
+            {'name': 'all', 'type': 'local', 'shared': True,
+             'options': {'path': 'projects'}}, 400, 'invalid_parameter',
+            headers=base.ADMIN)
+        # A project's own clouds may not overlap either.
+        self._assert_refused_beside(
+            {'name': 'sub', 'type': 'local',
+             'options': {'path': 'mine/sub'}}, 400, 'invalid_parameter')
+        self.create_cloud('beside', options={'path': 'pool/shared-2'})
+
+    def test_patch_cannot_make_clouds_overlap(self):
+        self.create_cloud('dev-a')
+        other = self.create_cloud('dev-b')
+        response = self.patch('/v1/clouds/%s' % other['id'],
+                              {'options': {'path': 'dev-a'}})
+        self.assertError(response, 400, 'invalid_parameter')
+        # Its own path is no overlap.
+        response = self.patch('/v1/clouds/%s' % other['id'],
+                              {'options': {'path': 'dev-b'}})
+        self.assertEqual(200, response.status_int, response.text)
+
     def test_duplicate_name_is_409(self):
         self.create_cloud('dev-a')
         response = self.post('/v1/clouds', {'name': 'dev-a', 'type': 'local',
@@ -168,7 +227,9 @@ class UpdateDeleteCloudTestCase(base.APITestCase):
                                          'options': {'path': 'z'}})
         self.assertEqual(200, response.status_int, response.text)
         self.assertEqual('dev-z', response.json['name'])
-        self.assertEqual({'path': 'z'}, response.json['options'])
+        # A member's local cloud stays inside the project's directory.
+        self.assertEqual({'path': 'projects/project-a/z'},
+                         response.json['options'])
 
     def test_type_is_immutable(self):
         response = self.patch(self.url, {'type': 'local'})
@@ -177,7 +238,7 @@ class UpdateDeleteCloudTestCase(base.APITestCase):
     def test_patch_revalidates_options(self):
         response = self.patch(self.url, {'options': {'path': '../../etc'}})
         self.assertError(response, 400, 'path_outside_root')
-        self.assertEqual({'path': 'dev-a'},
+        self.assertEqual(self.cloud['options'],
                          self.dbapi.get_cloud(self.cloud['id']).options)
 
     def test_reader_cannot_patch(self):

@@ -150,7 +150,7 @@ class CredentialsTestCase(base.APITestCase):
         self.assertEqual(200, response.status_int, response.text)
         self.assertEqual([{'image_id': self.image['id'],
                            'credentials': {self.cloud_a['id']: SECRET}}],
-                         self.rpcapi.called('refresh_image'))
+                         self.rpcapi.called('describe_locations'))
 
     def test_header_and_body_together(self):
         response = self.post(

@@ -241,6 +241,25 @@ class ListImagesTestCase(ImagesTestCase):
         self.assertEqual(['img4'], names)
         self.assertNotIn('next', body)
 
+    def test_next_links_reach_unnamed_images_once_both_ways(self):
+        unnamed = {self.dbapi.create_image({
+            'project_id': 'project-a', 'disk_format': 'raw',
+            'container_format': 'bare', 'status': 'queued'}).id
+            for _ in range(5)}
+        named = [i['id'] for i in self.images]
+        for sort_dir, first in (('asc', unnamed), ('desc', set(named))):
+            seen, query = [], '?limit=2&sort_key=name&sort_dir=' + sort_dir
+            while query is not None:
+                response = self.get('/v1/images' + query)
+                self.assertEqual(200, response.status_int, response.text)
+                seen.extend(i['id'] for i in response.json['images'])
+                nxt = response.json.get('next')
+                query = nxt.split('/v1/images', 1)[1] if nxt else None
+            self.assertEqual(10, len(seen), sort_dir)
+            self.assertEqual(unnamed | set(named), set(seen))
+            # Unnamed images come first ascending, last descending.
+            self.assertEqual(first, set(seen[:5]), sort_dir)
+
     def test_limit_is_capped(self):
         self.config(max_limit=3, group='api')
         names, body = self._names('?limit=100')

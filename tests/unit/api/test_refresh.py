@@ -60,9 +60,17 @@ class RefreshTestCase(base.APITestCase):
         locations = self._by_cloud(
             self.get(self.image_url + '/locations?live=true'))
         self._assert_live(locations)
+        # A look writes nothing: the conductor only describes.
         self.assertEqual([{'image_id': self.image['id'],
                            'credentials': None}],
-                         self.rpcapi.called('refresh_image'))
+                         self.rpcapi.called('describe_locations'))
+        self.assertEqual([], self.rpcapi.called('refresh_image'))
+
+    def test_live_locations_wait_for_upgraded_conductors(self):
+        self.rpcapi.describes_locations = False
+        self.assertError(self.get(self.image_url + '/locations?live=true'),
+                         503, 'service_unavailable')
+        self.assertEqual([], self.rpcapi.calls)
 
     def test_live_locations_for_a_reader(self):
         locations = self._by_cloud(self.get(

@@ -1,5 +1,7 @@
 """ciming.common.credentials: which credentials a driver works with."""
 
+from unittest import mock
+
 from ciming.common import context as ciming_context
 from ciming.common import credentials
 from ciming.common import exception
@@ -116,3 +118,37 @@ class GetDriverTestCase(base.TestCase):
         self.assertEqual({'k': 'v'}, driver.credentials)
         driver = task_base.get_driver(self.context, None, record)
         self.assertIsNone(driver.credentials)
+
+
+class SharedIdentityTestCase(base.TestCase):
+    """Which clouds every project reaches as one identity."""
+
+    def test_shared_cloud_with_its_stored_credentials(self):
+        pool = dict(cloud('pool', 'openstack', auth_url='http://k/v3'),
+                    shared=True, credential_ref='http://barbican/s')
+        self.assertTrue(credentials.is_shared_identity(pool, None))
+        self.assertTrue(credentials.is_shared_identity(pool, {}))
+        # The caller's own credentials: Glance tells projects apart.
+        self.assertFalse(credentials.is_shared_identity(
+            pool, {pool['id']: {'token': 't'}}))
+        self.assertFalse(credentials.is_shared_identity(
+            pool, {'pool': {'token': 't'}}))
+
+    def test_home_and_unshared_clouds(self):
+        home = dict(cloud(), shared=True)
+        self.assertFalse(credentials.is_shared_identity(home, None))
+        mine = dict(cloud('beta', 'openstack', auth_url='http://k/v3'),
+                    shared=False, credential_ref='http://barbican/s')
+        self.assertFalse(credentials.is_shared_identity(mine, None))
+
+    def test_a_secret_read_once_is_not_taken_for_the_callers(self):
+        pool = dict(cloud('pool', 'openstack', auth_url='http://k/v3'),
+                    shared=True, credential_ref='http://barbican/s')
+        supplied = {}
+        with mock.patch.object(credentials, 'read_secret',
+                               return_value={'token': 'svc'}) as read:
+            for _ in range(2):
+                self.assertEqual({'token': 'svc'}, credentials.for_cloud(
+                    self.context, pool, supplied))
+        read.assert_called_once()
+        self.assertTrue(credentials.is_shared_identity(pool, supplied))

@@ -15,6 +15,7 @@ import fixtures
 import oslo_messaging as messaging
 from oslo_utils import timeutils
 
+from ciming.common import context as ciming_context
 from ciming.common import exception
 from ciming.common import states
 from ciming.conductor import manager
@@ -538,3 +539,41 @@ class DescribeSourceTestCase(LocalCloudsTestCase):
         self.assertEqual({}, metas)
         self.assertFalse(os.path.exists(self._cloud_dir(self.cloud_b))
                          and os.listdir(self._cloud_dir(self.cloud_b)))
+
+
+class DescribeLocationsTestCase(LocalCloudsTestCase):
+    """What a reader's GET .../locations?live=true asks: no writes."""
+
+    def _rows(self, image_id):
+        image = self.dbapi.get_image(image_id)
+        return (image.status, image.updated_at, sorted(
+            (loc.cloud_id, loc.status, loc.error, loc.last_seen_at,
+             loc.updated_at) for loc in image.locations))
+
+    def test_live_metadata_is_returned_and_nothing_is_written(self):
+        image = self._synced_image()
+        os.unlink(self._file(self.cloud_a, image.id, '.img'))
+        before = self._rows(image.id)
+
+        results = self.manager.describe_locations(self.context, image.id)
+
+        self.assertEqual('missing', results[self.cloud_a.id]['status'])
+        self.assertEqual('active', results[self.cloud_b.id]['status'])
+        self.assertEqual(SHA,
+                         results[self.cloud_b.id]['remote']['os_hash_value'])
+        self.assertEqual(before, self._rows(image.id))
+        # A refresh (POST, a member's) records what it finds.
+        self.manager.refresh_image(self.context, image.id)
+        self.assertNotEqual(before, self._rows(image.id))
+
+    def test_an_admin_sees_what_the_images_project_stored(self):
+        image = self._synced_image()
+        admin = ciming_context.RequestContext(
+            project_id='admin-project', roles=['admin'], is_admin=True,
+            overwrite=False)
+        results = self.manager.describe_locations(admin, image.id)
+        self.assertEqual(['active', 'active'],
+                         [r['status'] for r in results.values()])
+        self.manager.refresh_image(admin, image.id)
+        self.assertEqual(states.IMAGE_ACTIVE,
+                         self.dbapi.get_image(image.id).status)

@@ -1,5 +1,6 @@
 """The sync flow run by the conductor manager, on real local clouds."""
 
+import errno
 import hashlib
 import os
 import shutil
@@ -108,6 +109,42 @@ class SyncFlowTestCase(base.TestCase):
         self.assertEqual(states.IMAGE_ACTIVE, image.status)
         self.assertEqual(DATA, self._stored(self.cloud_b, image.id))
         self.assertFalse(staging.StagingArea().exists(image.id))
+
+    def test_retry_onto_a_full_disk_names_the_full_disk(self):
+        image = self._staged_image()
+        self._break(self.cloud_b)
+        job = self._run(image, [self.cloud_a, self.cloud_b])
+        self.assertEqual(states.JOB_PARTIAL, job.state)
+        os.unlink(self._cloud_dir(self.cloud_b))
+        original = local.LocalDriver.write_import
+
+        def disk_full(driver, remote_id, chunks):
+            def filling():
+                for n, chunk in enumerate(chunks):
+                    if n == 2:
+                        raise OSError(errno.ENOSPC,
+                                      os.strerror(errno.ENOSPC))
+                    yield chunk
+            return original(driver, remote_id, filling())
+
+        # The retry has one target, whose disk fills up mid-write.
+        with mock.patch.object(local.LocalDriver, 'write_import',
+                               disk_full):
+            job = self._run(image, [self.cloud_b])
+
+        self.assertEqual(states.JOB_FAILED, job.state)
+        error = job.targets[0].error
+        self.assertIn(os.strerror(errno.ENOSPC), error)
+        self.assertNotIn('source data', error)
+        self.assertNotIn('source data', job.error or '')
+        location = {loc.cloud_id: loc for loc in
+                    self.dbapi.get_image(image.id).locations}[
+            self.cloud_b.id]
+        self.assertEqual(states.LOC_ERROR, location.status)
+        self.assertIn(os.strerror(errno.ENOSPC), location.error)
+        # Nothing half-written is left; the staged data waits for a retry.
+        self.assertEqual([], os.listdir(self._cloud_dir(self.cloud_b)))
+        self.assertTrue(staging.StagingArea().exists(image.id))
 
     def test_cancel_mid_transfer_deletes_what_the_job_created(self):
         image = self._staged_image()

@@ -254,3 +254,68 @@ class DriverWithMockClientTestCase(base.TestCase):
     def test_delete_of_a_gone_image_is_fine(self):
         self.client.images.delete.side_effect = glance_exc.HTTPNotFound()
         self.driver.delete('g-1')
+
+
+class SharedIdentityTestCase(base.TestCase):
+    """A shared cloud reached as one identity keeps projects apart.
+
+    Its stored credentials are the same for every project, so the driver
+    shows and deletes only each project's own images.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.record = {'id': 'c1', 'name': 'pool', 'type': 'openstack',
+                       'region': 'RegionOne', 'project_id': 'operator',
+                       'shared': True, 'shared_identity': True,
+                       'options': {'auth_url': 'http://keystone/v3'}}
+        self.driver = glance.GlanceDriver(
+            self.record, credentials={'username': 'svc', 'password': 'p'},
+            project_id='project-b')
+        self.client = mock.Mock()
+        self.driver._glance = self.client
+        self.theirs = dict(GLANCE_IMAGE, id='g-a', ciming_project_id='a')
+        self.mine = dict(GLANCE_IMAGE, id='g-b', ciming_project_id='project-b')
+        self.public = dict(GLANCE_IMAGE, id='g-p', visibility='public')
+
+    def test_lists_only_own_and_public_images(self):
+        self.client.images.list.return_value = iter(
+            [self.theirs, self.mine, self.public])
+        self.assertEqual(['g-b', 'g-p'],
+                         [i.remote_id for i in self.driver.list_images()])
+
+    def test_another_projects_image_is_not_found(self):
+        self.client.images.get.return_value = self.theirs
+        self.assertRaises(exception.RemoteImageNotFound,
+                          self.driver.get_image, 'g-a')
+        self.assertRaises(exception.RemoteImageNotFound,
+                          self.driver.open_export, 'g-a')
+        self.client.images.data.assert_not_called()
+
+    def test_delete_leaves_what_is_not_ours(self):
+        for image in (self.theirs, self.public):
+            self.client.images.get.return_value = image
+            self.driver.delete(image['id'])
+        self.client.images.delete.assert_not_called()
+        self.client.images.get.return_value = self.mine
+        self.driver.delete('g-b')
+        self.client.images.delete.assert_called_once_with('g-b')
+
+    def test_created_images_name_their_project(self):
+        self.client.images.get.side_effect = glance_exc.HTTPNotFound()
+        self.client.images.list.return_value = iter([])
+        self.client.images.create.return_value = {'id': 'ours'}
+        self.driver.prepare_import('ours', driver_base.RemoteImage(
+            remote_id='ours', name='img', disk_format='raw',
+            container_format='bare'))
+        self.assertEqual({'ciming_image_id': 'ours',
+                          'ciming_project_id': 'project-b'},
+                         self.client.images.list.call_args.kwargs['filters'])
+        self.assertEqual(
+            'project-b',
+            self.client.images.create.call_args.kwargs['ciming_project_id'])
+
+    def test_own_identity_leaves_it_to_glance(self):
+        self.record['shared_identity'] = False
+        self.client.images.get.return_value = self.theirs
+        self.assertEqual('g-a', self.driver.get_image('g-a').remote_id)

@@ -1,5 +1,6 @@
 """The local driver: a directory that can never be escaped."""
 
+import json
 import os
 
 from ciming.common import exception
@@ -99,3 +100,83 @@ class LocalDriverTestCase(base.TestCase):
                   'w'):
             pass
         self.assertRaises(exception.DriverError, self.driver.validate)
+
+
+class SharedDirectoryTestCase(base.TestCase):
+    """One directory, two projects: each sees and touches only its own."""
+
+    def setUp(self):
+        super().setUp()
+        self.cloud = {'id': 'c1', 'name': 'dev', 'type': 'local',
+                      'region': None, 'project_id': 'operator',
+                      'shared': True, 'options': {'path': 'dev'}}
+        self.mine = loader.get_driver(self.cloud, project_id='project-a')
+        self.theirs = loader.get_driver(self.cloud, project_id='project-b')
+        remote_id = self.mine.prepare_import('img-a', None)
+        self.mine.write_import(remote_id, [b'secret'])
+        self.mine.finalize_import(remote_id, driver_base.RemoteImage(
+            remote_id='img-a', size=6, name='a-only', os_hash_value='h'))
+        self.data = os.path.join(self.mine.directory, 'img-a.img')
+
+    def test_the_sidecar_names_the_owner(self):
+        with open(os.path.join(self.mine.directory, 'img-a.json')) as meta:
+            self.assertEqual('project-a', json.load(meta)['project_id'])
+
+    def test_another_project_does_not_see_it(self):
+        self.assertEqual(['img-a'],
+                         [i.remote_id for i in self.mine.list_images()])
+        self.assertEqual([], self.theirs.list_images())
+        self.assertRaises(exception.RemoteImageNotFound,
+                          self.theirs.get_image, 'img-a')
+        self.assertRaises(exception.RemoteImageNotFound,
+                          self.theirs.open_export, 'img-a')
+
+    def test_another_project_cannot_delete_or_overwrite_it(self):
+        self.theirs.delete('img-a')
+        self.assertRaises(exception.DriverError,
+                          self.theirs.prepare_import, 'img-a', None)
+        with open(self.data, 'rb') as data:
+            self.assertEqual(b'secret', data.read())
+        self.assertEqual(6, self.mine.get_image('img-a').size)
+        self.mine.delete('img-a')
+        self.assertFalse(os.path.exists(self.data))
+
+    def test_files_without_an_owner_are_the_clouds_projects(self):
+        with open(os.path.join(self.mine.directory, 'hand.img'), 'wb') as f:
+            f.write(b'x')
+        operator = loader.get_driver(self.cloud, project_id='operator')
+        self.assertEqual(['hand'],
+                         [i.remote_id for i in operator.list_images()])
+        self.assertRaises(exception.RemoteImageNotFound,
+                          self.mine.get_image, 'hand')
+
+
+class LocalPlacementTestCase(base.TestCase):
+    """Where a local cloud may be: confined, and never overlapping."""
+
+    def test_a_project_is_confined_to_its_directory(self):
+        self.assertEqual(
+            {'path': 'projects/p1/a/b'},
+            local.LocalDriver.confine_options({'path': 'a/b'}, 'p1'))
+        for path in ('..', '../p2', '/etc', '.', ''):
+            self.assertRaises(exception.Invalid,
+                              local.LocalDriver.confine_options,
+                              {'path': path}, 'p1')
+        for project_id in ('', '..', 'a/b', None):
+            self.assertRaises(exception.Invalid,
+                              local.LocalDriver.confine_options,
+                              {'path': 'a'}, project_id)
+
+    def test_overlaps(self):
+        overlaps = local.LocalDriver.overlaps
+        self.assertTrue(overlaps({'path': 'a'}, {'path': 'a'}))
+        self.assertTrue(overlaps({'path': 'a'}, {'path': 'a/b'}))
+        self.assertTrue(overlaps({'path': 'a/b'}, {'path': 'a'}))
+        self.assertTrue(overlaps({'path': 'a/./b'}, {'path': 'c/../a/b'}))
+        self.assertFalse(overlaps({'path': 'a'}, {'path': 'ab'}))
+        self.assertFalse(overlaps({'path': 'a/b'}, {'path': 'a/c'}))
+        root = os.path.realpath(os.path.join(self.state_path,
+                                             'local-clouds'))
+        os.makedirs(os.path.join(root, 'real'))
+        os.symlink(os.path.join(root, 'real'), os.path.join(root, 'link'))
+        self.assertTrue(overlaps({'path': 'link/x'}, {'path': 'real'}))

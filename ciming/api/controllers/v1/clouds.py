@@ -2,6 +2,9 @@
 
 * ``POST /v1/clouds`` {name, type, region?, options?, credential_ref?,
   shared? (admins only), description?} -> 201 Cloud, Location header.
+  A project's options are confined by its driver (a local cloud goes
+  under ``projects/<project id>/``); clouds whose storage overlaps
+  another's are refused.
 * ``GET /v1/clouds[?all_projects=true]`` -> {"clouds": [Cloud]}: the
   project's clouds and the shared ones.
 * ``GET /v1/clouds/{id or name}`` -> Cloud.
@@ -27,6 +30,7 @@ from ciming.api.schemas import clouds as schemas
 from ciming.api import utils
 from ciming.api import views
 from ciming.common import exception
+from ciming.common import policy
 from ciming.drivers import loader
 
 
@@ -35,6 +39,29 @@ def _check_name(name):
     if uuidutils.is_uuid_like(name):
         raise exception.InvalidParameterValue(
             err='A cloud name cannot be a UUID: %s.' % name)
+
+
+def _place(cloud_type, options, project_id, cloud_id=None):
+    """The options a cloud is stored with; refuse overlapping storage.
+
+    Unless policy lets the caller place clouds anywhere (admins), the
+    driver confines the options to the project (a local cloud goes under
+    ``projects/<project id>/``). No two clouds, in any project, may share
+    their storage: one project could read another's data through its own
+    record.
+    """
+    driver = loader.driver_class(cloud_type)
+    if not policy.check('ciming:cloud:place_anywhere',
+                        {'project_id': project_id}, utils.context()):
+        options = driver.confine_options(options, project_id)
+    driver.validate_options(options)
+    for other in pecan.request.dbapi.list_clouds(cloud_type=cloud_type):
+        if other.id != cloud_id and driver.overlaps(options,
+                                                    other.options or {}):
+            raise exception.InvalidParameterValue(
+                err='The cloud would share its storage with another '
+                    'cloud.')
+    return options
 
 
 def _naming_project(cloud):
@@ -77,8 +104,8 @@ class CloudsController(rest.RestController):
         if body.get('shared'):
             utils.authorize('ciming:cloud:create_shared', target)
         _check_name(body['name'])
-        body.setdefault('options', {})
-        loader.driver_class(body['type']).validate_options(body['options'])
+        body['options'] = _place(body['type'], body.get('options', {}),
+                                 context.project_id)
 
         cloud = pecan.request.dbapi.create_cloud(
             dict(body, project_id=context.project_id))
@@ -94,7 +121,8 @@ class CloudsController(rest.RestController):
         if 'name' in body:
             _check_name(body['name'])
         if 'options' in body:
-            loader.driver_class(cloud.type).validate_options(body['options'])
+            body['options'] = _place(cloud.type, body['options'],
+                                     cloud.project_id, cloud_id=cloud.id)
         if not body:
             return views.cloud(cloud)
         cloud = pecan.request.dbapi.update_cloud(cloud.id, body)

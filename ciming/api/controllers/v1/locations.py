@@ -3,8 +3,9 @@
 * ``GET [?live=true]`` -> {"locations": [Location]}; with ``live`` each
   location is checked in its cloud now and carries ``"remote"``: the
   cloud's live metadata (not stored), or null where it could not be read
-  (``error`` says why). Credentials go in the ``X-CIMinG-Credentials``
-  header.
+  (``error`` says why). Nothing is written: ``POST /v1/images/{id}/refresh``
+  is the call that records what the clouds report. Credentials go in the
+  ``X-CIMinG-Credentials`` header.
 * ``POST`` {cloud, remote_id, force?, credentials?} -> 201 Location: link
   a copy that
   already exists, after the conductor checked it is there and (unless
@@ -70,7 +71,14 @@ class LocationsController(rest.RestController):
         image = utils.check_image_policy_and_retrieve(
             'ciming:location:list', self.image_id)
         if utils.parse_bool('live', params['live'] or 'false'):
-            results = pecan.request.rpcapi.refresh_image(
+            rpcapi = pecan.request.rpcapi
+            if not rpcapi.can_describe_locations():
+                # Older conductors only know refresh, which records what
+                # it finds: a reader must not change state.
+                raise exception.ServiceUnavailable(
+                    service='Checking locations live (until the '
+                            'conductors are upgraded)')
+            results = rpcapi.describe_locations(
                 utils.context(), image.id,
                 credentials=credentials.from_request(
                     project_id=image.project_id))
