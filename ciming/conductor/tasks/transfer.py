@@ -8,6 +8,7 @@ from ciming.common import exception
 from ciming.common import staging
 from ciming.common import states
 from ciming.common import streams
+from ciming.common import testhooks
 from ciming.conductor.tasks import base
 from ciming.conductor.tasks import targets as target_tasks
 from ciming.conf import CONF
@@ -111,8 +112,12 @@ class _Progress:
         self.cloud_ids = list(cloud_ids)
         self.cancel_event = cancel_event
         self._next = 0.0
+        self._started = False
 
     def __call__(self, total, fanout):
+        if not self._started:
+            self._started = True
+            testhooks.pause(testhooks.MID_TRANSFER, self.job_id)
         if self.cancel_event.is_set():
             raise exception.JobCancelled(job=self.job_id)
         now = time.monotonic()
