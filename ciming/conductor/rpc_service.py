@@ -41,9 +41,14 @@ class ConductorService(service.Service):
         def requeue_stale_jobs():
             manager.requeue_stale_jobs()
 
+        @periodics.periodic(CONF.conductor.periodic_interval)
+        def delete_ended_trusts():
+            manager.delete_ended_trusts()
+
         self._periodics = periodics.PeriodicWorker(
             [(cleanup_staging, None, None),
-             (requeue_stale_jobs, None, None)])
+             (requeue_stale_jobs, None, None),
+             (delete_ended_trusts, None, None)])
         self.tg.add_thread(self._periodics.start)
         LOG.info('Conductor %s started', self.host)
 
