@@ -5,8 +5,9 @@ the conductor to stop, provably, at a named step of a job. This module is
 inert unless the environment variable ``CIMING_TEST_PAUSE_DIR`` is set,
 which only ``tests/functional`` does; it is never a configuration option
 and changes no behaviour: at a point, a conductor looks for a named pipe
-(FIFO) ``<job id>.<point>`` in that directory and, if the test made one,
-waits there until the test lets it go (or kills it).
+(FIFO) ``<image id>.<point>`` in that directory and, if the test made
+one, waits there until the test lets it go (or kills it). It is named by
+the image, which a test knows before the job that copies it exists.
 
 The protocol is that of a pipe: the conductor opens the FIFO for
 reading, which blocks until the test opens it for writing; the test's
@@ -31,12 +32,12 @@ BEFORE_FINALIZE = 'before-finalize'
 BEFORE_COMPLETE = 'before-complete'
 
 
-def pause(point, job_id):
-    """Wait at ``point`` of ``job_id`` if a test holds it; else return."""
+def pause(point, job_id, image_id):
+    """Wait at ``point`` of a job if a test holds it; else return."""
     directory = os.environ.get(ENV)
     if not directory:
         return
-    path = os.path.join(directory, '%s.%s' % (job_id, point))
+    path = os.path.join(directory, '%s.%s' % (image_id, point))
     try:
         if not stat.S_ISFIFO(os.stat(path).st_mode):
             return

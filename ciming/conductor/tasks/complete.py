@@ -61,7 +61,7 @@ class CompleteJob(base.JobTask):
     """Job state from its targets: succeeded, partial or failed."""
 
     def execute(self, job_id, image_id):
-        testhooks.pause(testhooks.BEFORE_COMPLETE, job_id)
+        testhooks.pause(testhooks.BEFORE_COMPLETE, job_id, image_id)
         job = self.dbapi.get_job(job_id)
         target_states = [t.state for t in job.targets]
         good = sum(s in (states.TARGET_ACTIVE, states.TARGET_LINKED)
