@@ -18,21 +18,21 @@ class PauseTestCase(base.TestCase):
 
     def test_inert_without_the_environment_variable(self):
         self.useFixture(fixtures.EnvironmentVariable(testhooks.ENV))
-        os.mkfifo(os.path.join(self.dir, 'job.before-prepare'))
-        testhooks.pause(testhooks.BEFORE_PREPARE, 'job')  # returns
+        os.mkfifo(os.path.join(self.dir, 'img.before-prepare'))
+        testhooks.pause(testhooks.BEFORE_PREPARE, 'job', 'img')  # returns
 
     def test_inert_without_a_fifo(self):
         self.useFixture(fixtures.EnvironmentVariable(testhooks.ENV,
                                                      self.dir))
-        testhooks.pause(testhooks.BEFORE_PREPARE, 'job')
-        with open(os.path.join(self.dir, 'job.before-prepare'), 'w'):
+        testhooks.pause(testhooks.BEFORE_PREPARE, 'job', 'img')
+        with open(os.path.join(self.dir, 'img.before-prepare'), 'w'):
             pass
-        testhooks.pause(testhooks.BEFORE_PREPARE, 'job')
+        testhooks.pause(testhooks.BEFORE_PREPARE, 'job', 'img')
 
     def test_held_until_the_writer_closes(self):
         self.useFixture(fixtures.EnvironmentVariable(testhooks.ENV,
                                                      self.dir))
-        path = os.path.join(self.dir, 'job.mid-transfer')
+        path = os.path.join(self.dir, 'img.mid-transfer')
         os.mkfifo(path)
         # Nobody waits there yet: a writer cannot open it.
         error = self.assertRaises(OSError, os.open, path,
@@ -41,7 +41,7 @@ class PauseTestCase(base.TestCase):
         passed = threading.Event()
 
         def job():
-            testhooks.pause(testhooks.MID_TRANSFER, 'job')
+            testhooks.pause(testhooks.MID_TRANSFER, 'job', 'img')
             passed.set()
         thread = threading.Thread(target=job, daemon=True)
         thread.start()
