@@ -41,10 +41,12 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 
 from glanceclient import client as glance_client
 from glanceclient import exc as glance_exc
+import kombu
 import redis
 import sqlalchemy as sa
 
@@ -282,9 +284,8 @@ class KillMatrixMixin(ResilienceMixin):
     def trust_exists(self, trust_id):
         """Whether Keystone still has the trust (its trustor asks)."""
         resp = self.demo_session.get(
-            '/OS-TRUST/trusts/%s' % trust_id, raise_exc=False,
-            endpoint_filter={'service_type': 'identity',
-                             'interface': 'public'})
+            '%s/OS-TRUST/trusts/%s' % (self.env['clouds']['alpha'][
+                'auth_url'], trust_id), raise_exc=False)
         if resp.status_code not in (200, 404):
             self.fail('Keystone answered %s for trust %s'
                       % (resp.status_code, trust_id))
@@ -325,6 +326,8 @@ class KillMatrixMixin(ResilienceMixin):
                       .log_contains(proof), 30,
                       what='the conductor to log reaching %s' % point)
         self.assertEqual('running', self.job_row(job['id']).state)
+        # The check below sees a live trust.
+        self.assertTrue(self.trust_exists(trust_id))
         targets = self.client.get('/v1/jobs/%s' % job['id'])['targets']
         problems = []
         if point == 'before-prepare' and {t['state'] for t in targets} != {
@@ -474,31 +477,6 @@ class JobboardMixin(ResilienceMixin):
                         found.append('file %s' % full)
         self.assertEqual([], found)
 
-    def _tables_checked(self):
-        with self.db().connect() as conn:
-            names = set(sa.inspect(conn).get_table_names())
-        for table in ('logbooks', 'flowdetails', 'atomdetails', 'jobs'):
-            self.assertIn(table, names)
-
-    def test_canary_credentials_stored_nowhere(self):
-        self._tables_checked()
-        cloud, directory = self.make_cloud()
-        foreign = self._foreign_cloud()
-        path, _sha512, _md5 = self.make_data_file(1 * MiB)
-        image = self.make_image([cloud['id'], foreign['id']])
-        job = self.client.upload(
-            image['id'], path,
-            headers=credentials_header(self._credentials(foreign))).json()
-        job = self.wait_job(job['id'])
-        # Run on the conductor that held the credentials: the foreign
-        # cloud failed (nobody answers), not for want of credentials.
-        self.assertEqual('partial', job['state'], job)
-        targets = {t['cloud_id']: t for t in job['targets']}
-        self.assertEqual('active', targets[cloud['id']]['state'], job)
-        self.assertEqual('failed', targets[foreign['id']]['state'], job)
-        self.assertNotIn(CANARY, json.dumps(job))
-        self.assert_no_canary()
-
     def test_lost_credentials_then_resume(self):
         cloud, directory = self.make_cloud()
         os.makedirs(directory, exist_ok=True)
@@ -506,15 +484,14 @@ class JobboardMixin(ResilienceMixin):
         path, _sha512, _md5 = self.make_data_file(1 * MiB)
         image = self.make_image([cloud['id'], foreign['id']])
         image_id = image['id']
-        fifo = Fifo(os.path.join(directory, image_id + '.img.part'))
-        self.addCleanup(fifo.remove)
+        pause = base.PausePoint(self.deployment, image_id, 'before-prepare')
+        self.addCleanup(pause.release)
         job = self.client.upload(
             image_id, path,
             headers=credentials_header(self._credentials(foreign))).json()
-        self.running_host(job['id'])
-        time.sleep(0.5)
+        pause.wait_reached()
         killed = self.kill_runner(job['id'])
-        fifo.remove()
+        pause.release()
         # Another conductor takes it over and finds no credentials.
         job = self.wait_job(job['id'], states=('awaiting_credentials',))
         resp = self.client.request(
@@ -532,6 +509,251 @@ class JobboardMixin(ResilienceMixin):
         self.assertEqual([image_id + '.img', image_id + '.json'],
                          self.cloud_files(directory, image_id))
         self.assert_no_canary()
+
+
+class RecordingClient(base.Client):
+    """A client that keeps every response (status, headers, body)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.responses = []
+
+    def request(self, method, path, *args, **kwargs):
+        resp = super().request(method, path, *args, **kwargs)
+        self.responses.append(('%s %s' % (method, path), '%s %r\n%s' % (
+            resp.status_code, dict(resp.headers), resp.text)))
+        return resp
+
+
+def redis_value(client, key):
+    """The whole value of a Redis key, whatever its type."""
+    kind = client.type(key).decode()
+    readers = {
+        'string': lambda: client.get(key),
+        'hash': lambda: client.hgetall(key),
+        'list': lambda: client.lrange(key, 0, -1),
+        'set': lambda: client.smembers(key),
+        'zset': lambda: client.zrange(key, 0, -1, withscores=True),
+        'stream': lambda: client.xrange(key),
+        'none': lambda: None,  # expired meanwhile
+    }
+    if kind not in readers:
+        raise AssertionError('Redis key %r of unknown type %s' % (key, kind))
+    return kind, repr(readers[kind]())
+
+
+class CanaryMixin(ResilienceMixin):
+    """Per-request credentials that work are stored and shown nowhere.
+
+    The foreign cloud is cloud "beta" of tools/functional, an independent
+    Keystone and Glance; its user is made for this test with the canary
+    as password, so the credentials really log in (the job succeeds in
+    beta). The canary (and the base64 header that carried it) is looked
+    for while the job is held mid-transfer (its jobboard posting, its
+    TaskFlow logbook and the in-flight rows exist then) and again after
+    it ended, in: every table of the database, every Redis key of the
+    deployment's namespace whatever its type, the logs (DEBUG on), every
+    file of the deployment, every response of the scenario, and every
+    notification sent through RabbitMQ (a queue of the test's own,
+    bound to the notifications topic of the deployment's exchange).
+    """
+
+    deployment_config = resilient_config(
+        DEFAULT={'debug': True},
+        oslo_messaging_notifications={'driver': 'messagingv2',
+                                      'topics': 'notifications'})
+
+    def setUp(self):
+        try:
+            self.env = test_openstack._environment()
+        except base.ServiceUnavailable as exc:
+            if base.ALLOW_SKIP:
+                self.skipTest(str(exc))
+            raise AssertionError(str(exc))
+        super().setUp()
+        self.client = RecordingClient(self.deployment.endpoint)
+        self.beta = self.env['clouds']['beta']
+        self.beta_admin = test_openstack._session(
+            self.beta, self.beta['users']['admin'])
+        self.canary_user = self._make_beta_user()
+        self.surfaces = {}
+
+    # The foreign cloud and its user
+
+    def _identity(self, method, path, **kwargs):
+        return self.beta_admin.request(self.beta['auth_url'] + path, method,
+                                       **kwargs)
+
+    def _make_beta_user(self):
+        name = base.unique_name('canary-')
+        user = self._identity('POST', '/users', json={'user': {
+            'name': name, 'password': CANARY, 'domain_id': 'default'}}
+        ).json()['user']
+        self.addCleanup(self._identity, 'DELETE', '/users/%s' % user['id'],
+                        raise_exc=False)
+        project = self.beta['projects']['beta-demo']
+        for role in ('member', 'reader'):
+            self._identity('PUT', '/projects/%s/users/%s/roles/%s' % (
+                project, user['id'], self.beta['roles'][role]))
+        return name
+
+    def _beta_cloud(self):
+        user = self.beta['users']['beta-demo']
+        return self.client.post('/v1/clouds', {
+            'name': base.unique_name('beta-'), 'type': 'openstack',
+            'region': 'RegionOne',
+            'options': {'auth_url': self.beta['auth_url'],
+                        'project_name': user['project_name'],
+                        'project_domain_name': user['project_domain_name'],
+                        'user_domain_name': user['user_domain_name']}})
+
+    def _beta_glance(self):
+        return glance_client.Client('2', session=test_openstack._session(
+            self.beta, self.beta['users']['beta-demo']),
+            region_name='RegionOne')
+
+    # Notifications
+
+    def _notification_queue(self):
+        rabbit = self.deployment.rabbit
+        url = rabbit.base_url.replace('rabbit://', 'amqp://', 1)
+        if rabbit.vhost:
+            url += urllib.parse.quote(rabbit.vhost, safe='')
+        connection = kombu.Connection(url)
+        self.addCleanup(connection.release)
+        exchange = kombu.Exchange(
+            'ciming-test-%s' % self.deployment.run_id, type='topic',
+            durable=False)
+        queue = kombu.Queue(base.unique_name('canary-notifications-'),
+                            exchange=exchange, routing_key='notifications.#',
+                            durable=False, auto_delete=False)
+        bound = queue(connection.default_channel)
+        bound.declare()
+        self.addCleanup(bound.delete)
+        return bound
+
+    @staticmethod
+    def _drain(queue):
+        bodies = []
+        while True:
+            message = queue.get(no_ack=True)
+            if message is None:
+                return bodies
+            body = message.body
+            if isinstance(body, bytes):
+                body = body.decode('utf-8', 'replace')
+            bodies.append(body)
+
+    # Looking everywhere
+
+    def _search(self, when, secrets, notifications=()):
+        """Where any of ``secrets`` is found; counts what was searched."""
+        found = []
+        seen = {'tables': 0, 'rows': 0, 'redis keys': 0, 'redis types': set(),
+                'logs': 0, 'files': 0, 'responses': 0, 'notifications': 0}
+
+        def check(where, text):
+            if isinstance(text, bytes):
+                text = text.decode('utf-8', 'replace')
+            for secret in secrets:
+                if secret in text:
+                    found.append('%s (%s)' % (where, when))
+        with self.db().connect() as conn:
+            for table in sa.inspect(conn).get_table_names():
+                seen['tables'] += 1
+                for row in conn.execute(sa.text('SELECT * FROM %s' % table)):
+                    seen['rows'] += 1
+                    check('table %s' % table, repr(tuple(row)))
+        client = self.redis()
+        for key in client.scan_iter(match=self.namespace() + '*'):
+            kind, value = redis_value(client, key)
+            seen['redis keys'] += 1
+            seen['redis types'].add(kind)
+            check('redis key %r' % key, repr(key) + value)
+        for name, log_path in self.deployment.logs().items():
+            with open(log_path, 'rb') as log:
+                seen['logs'] += 1
+                check('log %s' % name, log.read())
+        for root, _dirs, files in os.walk(self.deployment.dir):
+            for name in files:
+                full = os.path.join(root, name)
+                if not os.path.isfile(full) or \
+                        os.path.getsize(full) > 64 * MiB:
+                    continue
+                with open(full, 'rb') as data:
+                    seen['files'] += 1
+                    check('file %s' % full, data.read())
+        for request, text in self.client.responses:
+            seen['responses'] += 1
+            check('response to %s' % request, text)
+        for body in notifications:
+            seen['notifications'] += 1
+            check('notification', body)
+        seen['redis types'] = ','.join(sorted(seen['redis types']))
+        self.surfaces[when] = seen
+        return found
+
+    def test_canary_credentials_stored_nowhere(self):
+        for table in ('logbooks', 'flowdetails', 'atomdetails', 'jobs'):
+            with self.db().connect() as conn:
+                self.assertIn(table, sa.inspect(conn).get_table_names())
+        notifications = self._notification_queue()
+        cloud, directory = self.make_cloud()
+        foreign = self._beta_cloud()
+        path, sha512, _md5 = self.make_data_file(1 * MiB)
+        image = self.make_image([cloud['id'], foreign['id']])
+        glance = self._beta_glance()
+        self.addCleanup(lambda: [glance.images.delete(i['id'])
+                                 for i in glance.images.list(filters={
+                                     'ciming_image_id': image['id']})])
+        header = credentials_header({foreign['id']: {
+            'auth_type': 'password', 'username': self.canary_user,
+            'password': CANARY}})
+        secrets = (CANARY, header['X-CIMinG-Credentials'])
+        pause = base.PausePoint(self.deployment, image['id'],
+                                'mid-transfer')
+        self.addCleanup(pause.release)
+        job = self.client.upload(image['id'], path, headers=header).json()
+        pause.wait_reached()
+        # Held mid-transfer: everything a running job has exists now.
+        self.assertTrue(self.on_board(job['id']), 'no jobboard posting')
+        self.assertTrue(self.logbook_exists(job['id']), 'no logbook')
+        self.client.get('/v1/jobs/%s' % job['id'])
+        self.client.get('/v1/images/%s' % image['id'])
+        found = self._search('while running', secrets,
+                             self._drain(notifications))
+        pause.release()
+        job = self.wait_job(job['id'])
+        # The credentials logged in to beta: the copy is there.
+        self.assertEqual('succeeded', job['state'], job)
+        copies = list(glance.images.list(
+            filters={'ciming_image_id': image['id']}))
+        self.assertEqual([('active', sha512)],
+                         [(c['status'], c['os_hash_value']) for c in copies])
+        self.client.get('/v1/images/%s' % image['id'])
+        self.client.get('/v1/images/%s/locations' % image['id'])
+        self.client.get('/v1/jobs?image_id=%s' % image['id'])
+        received = []
+        base.wait_for(lambda: received.extend(self._drain(notifications))
+                      or any('job.end' in body for body in received), 30,
+                      what='the job.end notification')
+        found += self._search('after the end', secrets, received)
+        self.assertTrue(any('DEBUG' in line for line in open(
+            self.deployment.conductor_log(0), errors='replace')),
+            'no DEBUG log lines: the logs were not verbose')
+        for when, seen in self.surfaces.items():
+            sys.stdout.write('canary searched %s: %s\n' % (when, ', '.join(
+                '%s %s' % (k, v) for k, v in sorted(seen.items()))))
+        self.addDetail('canary-surfaces', base.content.text_content(
+            json.dumps(self.surfaces, indent=1, sort_keys=True)))
+        self.assertGreater(self.surfaces['after the end']['notifications']
+                           + self.surfaces['while running']['notifications'],
+                           0)
+        self.assertEqual([], found)
+
+
+class CanaryMySQLTest(CanaryMixin, base.FunctionalTestCase):
+    backend = 'mysql'
 
 
 class JobboardMySQLTest(JobboardMixin, base.FunctionalTestCase):
