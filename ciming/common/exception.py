@@ -141,6 +141,13 @@ class ChecksumMismatch(Conflict):
     code = 'checksum_mismatch'
 
 
+class ConductorVersionCapped(Conflict):
+    _msg_fmt = _('%(action)s needs conductor RPC API %(needed)s, but the '
+                 'API sends at most %(cap)s ([conductor] rpc_version_cap, '
+                 'set during an upgrade); try again once it is over.')
+    code = 'conductor_version_capped'
+
+
 class ImageTooLarge(CimingException):
     _msg_fmt = _('The image is larger than the %(cap)d bytes allowed.')
     code = 'image_too_large'

@@ -107,18 +107,20 @@ def create_trust(user_auth):
 
 
 def delete_trust(trust_id):
-    """Delete a job's trust; already gone is fine, other errors logged.
+    """Delete a job's trust; True once it is gone, False if it may not be.
 
-    The trust-scoped token impersonates the trustor, who may delete it.
+    Already gone is fine; other errors are logged. The trust-scoped token
+    impersonates the trustor, who may delete it.
     """
     try:
         session = trust_session(trust_id)
         session.delete('%s/%s' % (_TRUSTS, trust_id), **_identity_filter())
     except (ks_exc.NotFound, ks_exc.Unauthorized):
         LOG.debug('Trust %s was already gone', trust_id)
-        return
+        return True
     except Exception as exc:
         LOG.warning('Could not delete trust %(trust)s: %(err)s',
                     {'trust': trust_id, 'err': exc})
-        return
+        return False
     LOG.info('Deleted trust %s', trust_id)
+    return True

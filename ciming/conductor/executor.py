@@ -31,7 +31,6 @@ from taskflow.persistence import backends as persistence_backends
 from taskflow.persistence import models as tf_models
 
 from ciming.common import exception
-from ciming.common import keystone
 from ciming.common import notify
 from ciming.common import states
 from ciming.conductor.flows import sync as sync_flow
@@ -326,8 +325,6 @@ class JobExecutor:
                     'job.error' if ended.state == states.JOB_FAILED
                     else 'job.end', notify.job_payload(ended),
                     error=ended.state == states.JOB_FAILED)
-        if job.trust_id:
-            keystone.delete_trust(job.trust_id)
 
     def _needs_lost_credentials(self, job):
         return bool(job.credential_clouds)
@@ -447,7 +444,10 @@ def end_job(dbapi_conn, job, state, error):
                 if state == states.JOB_CANCELLED
                 else states.TARGET_FAILED, 'error': error})
     complete.settle_image(dbapi_conn, job.image_id)
-    dbapi_conn.update_job(job.id, {'state': state, 'error': error,
-                                   'finished_at': timeutils.utcnow()})
+    values = {'state': state, 'error': error,
+              'finished_at': timeutils.utcnow()}
+    values.update(complete.release_trust(dbapi_conn,
+                                         dbapi_conn.get_job(job.id)))
+    dbapi_conn.update_job(job.id, values)
     LOG.info('Job %(job)s ended %(state)s', {'job': job.id,
                                              'state': state})

@@ -111,6 +111,20 @@ class ConductorManager:
                      job.created_at)
             self.executor.submit(job, runtime.context_for(job), None)
 
+    def delete_ended_trusts(self):
+        """Delete the trusts of jobs that ended without deleting them.
+
+        A job's trust is deleted before the job is recorded ended; one
+        that could not be (Keystone did not answer) or was left by an
+        older conductor is deleted here by any conductor.
+        """
+        for job in self.dbapi.list_ended_jobs_with_trust():
+            LOG.info('Job %(job)s ended %(state)s with its trust; '
+                     'deleting it', {'job': job.id, 'state': job.state})
+            values = complete.release_trust(self.dbapi, job)
+            if values:
+                self.dbapi.update_job(job.id, values)
+
     # Questions on clouds, answered synchronously
 
     def _driver(self, context, credentials, cloud_id, project_id=None):

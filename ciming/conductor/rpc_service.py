@@ -45,10 +45,15 @@ class ConductorService(service.Service):
         def reset_dead_uploads():
             manager.reset_dead_uploads()
 
+        @periodics.periodic(CONF.conductor.periodic_interval)
+        def delete_ended_trusts():
+            manager.delete_ended_trusts()
+
         self._periodics = periodics.PeriodicWorker(
             [(cleanup_staging, None, None),
              (requeue_stale_jobs, None, None),
-             (reset_dead_uploads, None, None)])
+             (reset_dead_uploads, None, None),
+             (delete_ended_trusts, None, None)])
         self.tg.add_thread(self._periodics.start)
         LOG.info('Conductor %s started', self.host)
 

@@ -10,10 +10,19 @@ API version history:
 * 1.2 - Added resume_job.
 * 1.3 - Added purge_image.
 * 1.4 - Added describe_locations (refresh_image without writing).
+
+While ``[conductor] rpc_version_cap`` pins the API to an older version
+(a rolling upgrade), a call that needs a newer one is refused with
+:class:`ciming.common.exception.ConductorVersionCapped` (a 409) before
+anything is sent, or degraded when an older form does the same work
+(checking a cloud without per-request credentials). A job whose
+credentials cannot be sent is not cast: it stays recorded, is run by a
+conductor's sweep and waits for its credentials (``awaiting_credentials``).
 """
 
 import oslo_messaging as messaging
 
+from ciming.common import exception
 from ciming.common import rpc
 from ciming.conf import CONF
 
@@ -30,9 +39,8 @@ class ConductorAPI:
 
     def __init__(self, topic=TOPIC):
         target = messaging.Target(topic=topic, version='1.0')
-        self.client = rpc.get_client(
-            target, version_cap=CONF.conductor.rpc_version_cap or
-            RPC_API_VERSION)
+        self.version_cap = CONF.conductor.rpc_version_cap or RPC_API_VERSION
+        self.client = rpc.get_client(target, version_cap=self.version_cap)
 
     def _prepare(self, host=None, **kwargs):
         if host is not None:
@@ -40,17 +48,39 @@ class ConductorAPI:
             kwargs['server'] = host
         return self.client.prepare(**kwargs)
 
+    def _require(self, version, action):
+        """``version``, or ConductorVersionCapped if it may not be sent."""
+        if not self.client.can_send_version(version):
+            raise exception.ConductorVersionCapped(
+                action=action, needed=version, cap=self.version_cap)
+        return version
+
+    def _with_credentials(self, credentials, action):
+        """1.1 to carry per-request credentials; else 1.0 does."""
+        if credentials:
+            return self._require('1.1', action)
+        return '1.1' if self.client.can_send_version('1.1') else '1.0'
+
+    @staticmethod
+    def _kwargs(version, credentials, **kwargs):
+        if version != '1.0':
+            kwargs['credentials'] = credentials
+        return kwargs
+
     def run_job(self, context, job_id, host=None, credentials=None):
         """Start a pending job, on ``host`` when its data is staged there."""
         kwargs = {'job_id': job_id}
         if credentials:
             kwargs['credentials'] = credentials
-        self._prepare(host=host, version='1.1' if credentials else '1.0') \
+        version = self._require('1.1', 'A job with per-request '
+                                'credentials') if credentials else '1.0'
+        self._prepare(host=host, version=version) \
             .cast(context, 'run_job', **kwargs)
 
     def resume_job(self, context, job_id, credentials=None):
         """Continue a job that lost its per-request credentials."""
-        self._prepare(version='1.2').cast(
+        version = self._require('1.2', 'Resuming a job')
+        self._prepare(version=version).cast(
             context, 'resume_job', job_id=job_id, credentials=credentials)
 
     def cancel_job(self, context, job_id):
@@ -60,9 +90,11 @@ class ConductorAPI:
 
     def validate_cloud(self, context, cloud_id, credentials=None):
         """Reach a cloud with the caller's authority; raise if it fails."""
-        return self._prepare(version='1.1').call(
-            context, 'validate_cloud', cloud_id=cloud_id,
-            credentials=credentials)
+        version = self._with_credentials(
+            credentials, 'Checking a cloud with per-request credentials')
+        return self._prepare(version=version).call(
+            context, 'validate_cloud', **self._kwargs(
+                version, credentials, cloud_id=cloud_id))
 
     def verify_location(self, context, image_id, cloud_id, remote_id,
                         force=False, credentials=None):
@@ -70,21 +102,25 @@ class ConductorAPI:
 
         Raises RemoteImageNotFound, or ChecksumMismatch unless ``force``.
         """
-        return self._prepare(version='1.1').call(
-            context, 'verify_location', image_id=image_id,
-            cloud_id=cloud_id, remote_id=remote_id, force=force,
-            credentials=credentials)
+        version = self._with_credentials(
+            credentials, 'Adopting an image with per-request credentials')
+        return self._prepare(version=version).call(
+            context, 'verify_location', **self._kwargs(
+                version, credentials, image_id=image_id, cloud_id=cloud_id,
+                remote_id=remote_id, force=force))
 
     def describe_remote_image(self, context, cloud_id, remote_id,
                               credentials=None):
         """Live metadata of one image in a cloud."""
-        return self._prepare(version='1.1').call(
+        version = self._require('1.1', 'Describing a remote image')
+        return self._prepare(version=version).call(
             context, 'describe_remote_image', cloud_id=cloud_id,
             remote_id=remote_id, credentials=credentials)
 
     def list_cloud_images(self, context, cloud_id, credentials=None):
         """The images a cloud holds, tracked or not."""
-        return self._prepare(version='1.1').call(
+        version = self._require('1.1', "Listing a cloud's images")
+        return self._prepare(version=version).call(
             context, 'list_cloud_images', cloud_id=cloud_id,
             credentials=credentials)
 
@@ -94,7 +130,8 @@ class ConductorAPI:
         Raises DriverError naming the clouds whose copy could not be
         deleted; their locations are kept.
         """
-        return self._prepare(version='1.3').call(
+        version = self._require('1.3', 'Purging an image from its clouds')
+        return self._prepare(version=version).call(
             context, 'purge_image', image_id=image_id,
             credentials=credentials)
 
@@ -110,6 +147,7 @@ class ConductorAPI:
 
     def refresh_image(self, context, image_id, credentials=None):
         """Check every location now; ``{cloud_id: status, error, remote}``."""
-        return self._prepare(version='1.1').call(
+        version = self._require('1.1', 'Refreshing an image')
+        return self._prepare(version=version).call(
             context, 'refresh_image', image_id=image_id,
             credentials=credentials)

@@ -139,5 +139,9 @@ class Connection(metaclass=abc.ABCMeta):
         """Update one target's progress, state or error."""
 
     @abc.abstractmethod
+    def list_ended_jobs_with_trust(self):
+        """Ended jobs whose trust is not recorded deleted."""
+
+    @abc.abstractmethod
     def list_stale_staging(self, older_than):
         """Images with staged data, no active job, unchanged since then."""

@@ -41,6 +41,7 @@ import atexit
 import base64
 import configparser
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -524,6 +525,16 @@ class Deployment:
     def log_path(self, name):
         return os.path.join(self.dir, '%s.log' % name)
 
+    @property
+    def pause_dir(self):
+        """Where tests put the FIFOs of :class:`PausePoint`."""
+        return os.path.join(self.dir, 'pauses')
+
+    def conductor_env(self):
+        """The conductors' environment: the test-only pause points on."""
+        os.makedirs(self.pause_dir, exist_ok=True)
+        return dict(os.environ, CIMING_TEST_PAUSE_DIR=self.pause_dir)
+
     def base_config(self, transport_url):
         config = {
             'DEFAULT': {
@@ -664,7 +675,7 @@ class Deployment:
             argv += ['--config-file', extra]
         process = self.conductors[index] = Process(
             'conductor' if index == 0 else 'conductor-%d' % index, argv,
-            log_path).start()
+            log_path, env=self.conductor_env()).start()
 
         def ready():
             if not process.alive():
@@ -891,6 +902,53 @@ def check_error(test, resp, status):
     test.assertTrue(error['code'], body)
     test.assertTrue(error['message'], body)
     return error
+
+
+class PausePoint:
+    """Hold a job at a conductor's test-only pause point; prove it got there.
+
+    See :mod:`ciming.common.testhooks`: the conductor, arriving at the
+    point, opens the FIFO ``<image>.<point>`` for reading and blocks. A
+    non-blocking open for writing succeeds only once a reader has it
+    open, so :meth:`wait_reached` returning is the proof that the
+    conductor is there (blocked on its read until :meth:`release`).
+    """
+
+    def __init__(self, deployment, image_id, point):
+        self.point = point
+        self.path = os.path.join(deployment.pause_dir,
+                                 '%s.%s' % (image_id, point))
+        os.mkfifo(self.path)
+        self._fd = None
+
+    def _open(self):
+        try:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
+            return True
+        except OSError as exc:
+            if exc.errno not in (errno.ENXIO, errno.ENOENT):
+                raise
+            return False
+
+    def wait_reached(self, timeout=60):
+        wait_for(self._open, timeout, interval=0.05,
+                 what='the job to reach %s' % self.point)
+
+    @property
+    def reached(self):
+        return self._fd is not None
+
+    def release(self):
+        """Let the job go on; the point no longer holds anyone."""
+        if self._fd is None:
+            self._open()  # a conductor blocked in open() goes on
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 # Test case base

@@ -1,11 +1,16 @@
-"""The API reference's samples, checked against a live all-in-one.
+"""The API reference's samples, checked against live deployments.
 
 Every call documented in ``api-ref/source`` is made here, in an order
-where each finds what it needs (clouds, an uploaded image, jobs). A call
-with a request sample sends that file as it is; a call with a response
-sample must answer with the documented status and a body of the same
-structure as the sample: the same keys, recursively, in objects and in
-the items of lists.
+where each finds what it needs (clouds, an uploaded image, jobs), against
+the all-in-one and against the documented deployment (``ciming-api`` and
+a separate ``ciming-conductor`` over RabbitMQ). A call with a request
+sample sends that file as it is; a call with a response sample must
+answer with the documented status and a body of the same structure as
+the sample: the same keys, recursively, in objects and in every item of
+lists; every value of the type the sample shows, or, where the sample
+shows ``null``, of the type ``parameters.yaml`` documents; ``null`` only
+where the sample or ``parameters.yaml`` says a field may be ``null``.
+Error answers are checked against the error sample too.
 
 ``CIMING_API_REF_WRITE_SAMPLES=1`` writes the response samples from the
 live answers instead (with the endpoint replaced by a neutral one); review
@@ -22,6 +27,7 @@ import tempfile
 import requests
 import testtools
 from testtools import content
+import yaml
 
 from tests.functional import base
 
@@ -58,8 +64,81 @@ def load_sample(name):
         return json.load(sample)
 
 
-def structure_differences(sample, live, path='$'):
-    """Where ``live`` does not have the structure of ``sample``."""
+_TYPES = {'string': (str,), 'integer': (int,), 'number': (int, float),
+          'boolean': (bool,), 'object': (dict,), 'array': (list,)}
+_PREFIXES = ('adopt_', 'cloud_', 'image_', 'job_', 'link_', 'location_',
+             'remote_', 'sync_', 'version_')
+_SUFFIXES = ('_req', '_update', '_path')
+
+
+def documented_fields(parameters=None):
+    """``{field name: (types, nullable)}`` from parameters.yaml's body.
+
+    A body parameter is named by its field, often with a resource
+    prefix (``image_size`` is ``size``); a field named by several
+    parameters takes the types of all, and may be null if one says so.
+    """
+    if parameters is None:
+        with open(os.path.join(SOURCE, 'parameters.yaml')) as text:
+            parameters = yaml.safe_load(text)
+    fields = {}
+    for key, spec in parameters.items():
+        if spec.get('in') != 'body':
+            continue
+        names = {key}
+        for suffix in _SUFFIXES:
+            if key.endswith(suffix):
+                names.add(key[:-len(suffix)])
+        for name in list(names):
+            for prefix in _PREFIXES:
+                if name.startswith(prefix):
+                    names.add(name[len(prefix):])
+        nullable = '``null``' in spec.get('description', '')
+        for name in names:
+            types, may_be_null = fields.get(name, ((), False))
+            fields[name] = (types + _TYPES[spec['type']],
+                            may_be_null or nullable)
+    return fields
+
+
+def _is_a(value, types):
+    # bool is an int in Python, never in JSON.
+    if isinstance(value, bool):
+        return bool in types
+    return isinstance(value, types)
+
+
+def _scalar_differences(sample, live, path, fields):
+    name = path.rsplit('.', 1)[-1].split('[', 1)[0]
+    types, nullable = fields.get(name, ((), False))
+    if live is None:
+        if sample is None or nullable:
+            return []
+        return ['%s: null live, never null in the sample nor in '
+                'parameters.yaml' % path]
+    if sample is None:
+        if types and not _is_a(live, types):
+            return ['%s: a %s live, parameters.yaml says %s' % (
+                path, type(live).__name__,
+                '/'.join(t.__name__ for t in types))]
+        return []
+    if isinstance(sample, bool) or isinstance(live, bool):
+        same = isinstance(sample, bool) and isinstance(live, bool)
+    elif isinstance(sample, (int, float)):
+        same = isinstance(live, (int, float)) and (
+            isinstance(sample, float) or isinstance(live, int))
+    else:
+        same = type(sample) is type(live)
+    if not same:
+        return ['%s: a %s in the sample, a %s live'
+                % (path, type(sample).__name__, type(live).__name__)]
+    return []
+
+
+def structure_differences(sample, live, path='$', fields=None):
+    """Where ``live`` does not have the structure and types of ``sample``."""
+    if fields is None:
+        fields = documented_fields()
     if isinstance(sample, dict) and isinstance(live, dict):
         if path.rsplit('.', 1)[-1] in FREE_FORM:
             return []
@@ -74,23 +153,29 @@ def structure_differences(sample, live, path='$'):
                             % (path, ', '.join(extra)))
         for key in sorted(set(sample) & set(live)):
             problems += structure_differences(sample[key], live[key],
-                                              '%s.%s' % (path, key))
+                                              '%s.%s' % (path, key), fields)
         return problems
     if isinstance(sample, list) and isinstance(live, list):
         if sample and not live:
             return ['%s: the sample has items, the live list none' % path]
         problems = []
-        for index, item in enumerate(sample):
+        # Every live item, against the sample's item at that place (the
+        # last one past the sample's count).
+        for index, item in enumerate(live):
+            if not sample:
+                problems.append('%s: the sample has no items, the live '
+                                'list %d' % (path, len(live)))
+                break
             problems += structure_differences(
-                item, live[min(index, len(live) - 1)],
-                '%s[%d]' % (path, index))
+                sample[min(index, len(sample) - 1)], item,
+                '%s[%d]' % (path, index), fields)
         return problems
     if isinstance(sample, (dict, list)) or isinstance(live, (dict, list)):
-        if sample is None or live is None:
-            return []  # an optional object: null in one of the two
+        if live is None or sample is None:
+            return _scalar_differences(sample, live, path, fields)
         return ['%s: a %s in the sample, a %s live'
                 % (path, type(sample).__name__, type(live).__name__)]
-    return []
+    return _scalar_differences(sample, live, path, fields)
 
 
 def hand_to_project(data_file):
@@ -103,55 +188,29 @@ def hand_to_project(data_file):
         json.dump({'project_id': PROJECT['X-Project-Id']}, sidecar)
 
 
-class ApiRefSamplesTest(testtools.TestCase):
+LOCAL_CLOUDS = ('dev-a', 'dev-b', 'dev-c', 'dev-d')
+
+
+class ApiRefScenarioMixin:
     """One scenario through every documented call, in order."""
 
     def setUp(self):
         super().setUp()
-        self.dir = tempfile.mkdtemp(prefix='ciming-api-ref-')
-        if not base.KEEP:
-            self.addCleanup(shutil.rmtree, self.dir, True)
-        self.data_dir = os.path.join(self.dir, 'data')
-        port = base.free_port()
-        self.endpoint = 'http://127.0.0.1:%s' % port
-        config_file = os.path.join(self.dir, 'ciming.conf')
-        base.write_config(config_file, {
-            'DEFAULT': {'debug': base.DEBUG},
-            'all_in_one': {'data_dir': self.data_dir,
-                           'local_clouds': 'dev-a,dev-b,dev-c,dev-d'},
-            'api': {'port': port},
-        })
-        self.log = os.path.join(self.dir, 'all-in-one.log')
-        self.service = base.Process(
-            'all-in-one', [base.find_command('ciming-all-in-one'),
-                           '--config-file', config_file], self.log)
-        self.service.start()
-        self.addCleanup(self.service.stop)
-        self.addOnException(self._attach_log)
         self.session = requests.Session()
         self.checked = []
         self.made = []
-        base.wait_for(self._up, base.START_TIMEOUT, interval=0.2,
-                      what='ciming-all-in-one to answer')
+        self.start_service()
 
-    def _attach_log(self, exc_info):
-        self.addDetail('all-in-one-log', content.text_content(
-            base.tail(self.log)))
-        self.addDetail('checked', content.text_content(
-            '\n'.join(self.checked)))
-
-    def _up(self):
-        if not self.service.alive():
-            self.fail('ciming-all-in-one exited:\n%s' % base.tail(self.log))
-        try:
-            return self.session.get(self.endpoint + '/healthcheck',
-                                    timeout=5).status_code == 200
-        except requests.ConnectionError:
-            return False
+    def start_service(self):
+        """Start what answers at ``self.endpoint``."""
+        raise NotImplementedError
 
     def local_cloud_dir(self, cloud):
-        return os.path.join(self.data_dir, 'local-clouds', cloud)
+        raise NotImplementedError
 
+    def _attach_checked(self, exc_info):
+        self.addDetail('checked', content.text_content(
+            '\n'.join(self.checked)))
     # One documented call
 
     def call(self, method, path, status, request=None, response=None,
@@ -185,6 +244,31 @@ class ApiRefSamplesTest(testtools.TestCase):
         with open(os.path.join(SAMPLES, name), 'w') as sample:
             sample.write(text + '\n')
 
+    def check_errors(self):
+        """Error answers are the documented error document."""
+        sample = load_sample('error-resp.json')
+        live = self.call('GET', '/v1/clouds/dev-x', 404,
+                         response='error-resp.json')
+        # The sample is this very answer.
+        self.assertEqual(sample, live)
+        for method, path, status, body in (
+                ('GET', '/v1/images?limit=-1', 400, None),
+                ('POST', '/v1/images', 400, {'name': 1}),
+                ('GET', '/v1/jobs/%s' % ('0' * 32), 404, None),
+                ('DELETE', '/v1/clouds/dev-a', 403, None),
+                ('PUT', '/v1/clouds', 405, None)):
+            reply = self.session.request(method, self.endpoint + path,
+                                         json=body, headers=PROJECT,
+                                         timeout=60)
+            self.checked.append('%s %s -> %s (error)' % (
+                method, path, reply.status_code))
+            self.assertEqual(status, reply.status_code,
+                             '%s %s: %s' % (method, path, reply.text))
+            live = reply.json()
+            self.assertEqual([], structure_differences(sample, live),
+                             '%s %s: %s' % (method, path, live))
+            self.assertEqual(reply.reason, live['error']['title'])
+
     def wait_job(self, job_id, states=('succeeded',)):
         def ended():
             job = self.session.get(self.endpoint + '/v1/jobs/' + job_id,
@@ -199,6 +283,7 @@ class ApiRefSamplesTest(testtools.TestCase):
         # Versions
         self.call('GET', '/', 200, response='versions-list-resp.json')
         self.call('GET', '/v1', 200, response='version-show-resp.json')
+        self.check_errors()
 
         # Clouds
         self.call('POST', '/v1/clouds', 201, request='cloud-create-req.json',
@@ -306,6 +391,87 @@ class ApiRefSamplesTest(testtools.TestCase):
                          'not make')
 
 
+class ApiRefSamplesTest(ApiRefScenarioMixin, testtools.TestCase):
+    """The scenario against ``ciming-all-in-one``."""
+
+    def start_service(self):
+        self.dir = tempfile.mkdtemp(prefix='ciming-api-ref-')
+        if not base.KEEP:
+            self.addCleanup(shutil.rmtree, self.dir, True)
+        self.data_dir = os.path.join(self.dir, 'data')
+        port = base.free_port()
+        self.endpoint = 'http://127.0.0.1:%s' % port
+        config_file = os.path.join(self.dir, 'ciming.conf')
+        base.write_config(config_file, {
+            'DEFAULT': {'debug': base.DEBUG},
+            'all_in_one': {'data_dir': self.data_dir,
+                           'local_clouds': ','.join(LOCAL_CLOUDS)},
+            'api': {'port': port},
+        })
+        self.log = os.path.join(self.dir, 'all-in-one.log')
+        self.service = base.Process(
+            'all-in-one', [base.find_command('ciming-all-in-one'),
+                           '--config-file', config_file], self.log)
+        self.service.start()
+        self.addCleanup(self.service.stop)
+        self.addOnException(self._attach_log)
+        self.addOnException(self._attach_checked)
+        base.wait_for(self._up, base.START_TIMEOUT, interval=0.2,
+                      what='ciming-all-in-one to answer')
+
+    def _attach_log(self, exc_info):
+        self.addDetail('all-in-one-log', content.text_content(
+            base.tail(self.log)))
+
+    def _up(self):
+        if not self.service.alive():
+            self.fail('ciming-all-in-one exited:\n%s' % base.tail(self.log))
+        try:
+            return self.session.get(self.endpoint + '/healthcheck',
+                                    timeout=5).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def local_cloud_dir(self, cloud):
+        return os.path.join(self.data_dir, 'local-clouds', cloud)
+
+
+class ApiRefDeploymentTest(ApiRefScenarioMixin, testtools.TestCase):
+    """The scenario against ``ciming-api`` and a separate conductor.
+
+    The deployment of doc/source/install (:class:`base.Deployment`, on
+    MariaDB and RabbitMQ) with the all-in-one's four shared local clouds
+    registered through the API by an admin.
+    """
+
+    def start_service(self):
+        try:
+            self.deployment = base.get_deployment(
+                'mysql', {'DEFAULT': {'debug': True}})
+        except base.ServiceUnavailable as exc:
+            if base.ALLOW_SKIP:
+                self.skipTest(str(exc))
+            raise AssertionError(str(exc))
+        self.endpoint = self.deployment.endpoint
+        self.dir = tempfile.mkdtemp(prefix='ciming-api-ref-')
+        if not base.KEEP:
+            self.addCleanup(shutil.rmtree, self.dir, True)
+        self.addOnException(self._attach_checked)
+        for name in LOCAL_CLOUDS:
+            reply = self.session.post(
+                self.endpoint + '/v1/clouds', headers=ADMIN, timeout=60,
+                json={'name': name, 'type': 'local', 'shared': True,
+                      'options': {'path': name}})
+            self.assertEqual(201, reply.status_code, reply.text)
+            self.addCleanup(self.session.delete,
+                            self.endpoint + '/v1/clouds/' + name,
+                            headers=ADMIN, timeout=60)
+            os.makedirs(self.local_cloud_dir(name), exist_ok=True)
+
+    def local_cloud_dir(self, cloud):
+        return os.path.join(self.deployment.clouds_root, cloud)
+
+
 class SamplesCoverageTest(testtools.TestCase):
     """Every call and sample of the API reference is used."""
 
@@ -339,7 +505,8 @@ class SamplesCoverageTest(testtools.TestCase):
         with open(__file__) as source:
             test_source = source.read()
         shown = ''
-        for inc in glob.glob(os.path.join(SOURCE, '*.inc')):
+        for inc in glob.glob(os.path.join(SOURCE, '*.inc')) + [
+                os.path.join(SOURCE, 'index.rst')]:
             with open(inc) as text:
                 shown += text.read()
         for sample in sorted(os.listdir(SAMPLES)):
@@ -354,7 +521,44 @@ class StructureDifferencesTest(testtools.TestCase):
 
     def test_same_keys_at_every_level_match(self):
         self.assertEqual([], structure_differences(
-            {'a': 1, 'b': [{'c': 'x'}]}, {'a': 2, 'b': [{'c': None}]}))
+            {'a': 1, 'b': [{'c': 'x'}]}, {'a': 2, 'b': [{'c': 'y'}]}))
+
+    def test_scalar_types_are_compared(self):
+        self.assertEqual(
+            ['$.a: a int in the sample, a str live',
+             '$.b: a bool in the sample, a int live',
+             '$.c: a str in the sample, a bool live'],
+            structure_differences({'a': 1, 'b': True, 'c': 'x'},
+                                  {'a': '1', 'b': 1, 'c': False}))
+
+    def test_null_only_where_documented(self):
+        fields = documented_fields()
+        # size may be null (parameters.yaml says so), name may not.
+        self.assertEqual(
+            ['$.name: null live, never null in the sample nor in '
+             'parameters.yaml'],
+            structure_differences({'name': 'x', 'size': 1},
+                                  {'name': None, 'size': None},
+                                  fields=fields))
+
+    def test_null_in_the_sample_checks_the_documented_type(self):
+        self.assertEqual(
+            ['$.size: a str live, parameters.yaml says int'],
+            structure_differences({'size': None}, {'size': '12'}))
+        self.assertEqual([], structure_differences({'size': None},
+                                                   {'size': 12}))
+
+    def test_every_live_item_is_checked(self):
+        self.assertEqual(
+            ['$.l[2]: returned but not documented: z',
+             '$.l[3].a: a int in the sample, a str live'],
+            structure_differences(
+                {'l': [{'a': 1}]},
+                {'l': [{'a': 1}, {'a': 2}, {'a': 3, 'z': 0}, {'a': 'x'}]}))
+
+    def test_error_sample_is_the_error_document(self):
+        self.assertEqual({'code', 'title', 'message'},
+                         set(load_sample('error-resp.json')['error']))
 
     def test_missing_and_extra_keys_are_reported(self):
         problems = structure_differences({'a': 1, 'b': {'c': 1}},

@@ -3,9 +3,11 @@
 from oslo_log import log
 from oslo_utils import timeutils
 
+from ciming.common import keystone
 from ciming.common import notify
 from ciming.common import staging
 from ciming.common import states
+from ciming.common import testhooks
 from ciming.conductor.tasks import base
 
 LOG = log.getLogger(__name__)
@@ -40,10 +42,26 @@ def settle_image(dbapi, image_id):
     return status
 
 
+def release_trust(dbapi, job):
+    """Delete a job's trust before the job is reported ended.
+
+    Returns the values that record it gone (``trust_id`` None), to be
+    written with the job's final state: a job is never seen ended while
+    its trust lives on. A trust that could not be deleted keeps its id,
+    and :meth:`ConductorManager.delete_ended_trusts` retries.
+    """
+    if not job.trust_id:
+        return {}
+    if keystone.delete_trust(job.trust_id):
+        return {'trust_id': None}
+    return {}
+
+
 class CompleteJob(base.JobTask):
     """Job state from its targets: succeeded, partial or failed."""
 
     def execute(self, job_id, image_id):
+        testhooks.pause(testhooks.BEFORE_COMPLETE, job_id, image_id)
         job = self.dbapi.get_job(job_id)
         target_states = [t.state for t in job.targets]
         good = sum(s in (states.TARGET_ACTIVE, states.TARGET_LINKED)
@@ -55,8 +73,10 @@ class CompleteJob(base.JobTask):
         else:
             state, error = states.JOB_FAILED, _errors(job)
         settle_image(self.dbapi, image_id)
-        self.dbapi.update_job(job_id, {'state': state, 'error': error,
-                                       'finished_at': timeutils.utcnow()})
+        values = {'state': state, 'error': error,
+                  'finished_at': timeutils.utcnow()}
+        values.update(release_trust(self.dbapi, job))
+        self.dbapi.update_job(job_id, values)
         LOG.info('Job %(job)s ended %(state)s', {'job': job_id,
                                                  'state': state})
         return state

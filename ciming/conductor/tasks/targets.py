@@ -5,6 +5,7 @@ from oslo_utils import timeutils
 
 from ciming.common import exception
 from ciming.common import states
+from ciming.common import testhooks
 from ciming.conductor.tasks import base
 
 LOG = log.getLogger(__name__)
@@ -30,6 +31,7 @@ class PrepareTarget(base.JobTask):
                          inject={'cloud_id': cloud_id})
 
     def execute(self, job_id, image_id, cloud_id, source_properties):
+        testhooks.pause(testhooks.BEFORE_PREPARE, job_id, image_id)
         image = self.dbapi.get_image(image_id)
         meta = base.expected_image(image)
         meta.properties = dict(source_properties)
@@ -98,6 +100,7 @@ class FinalizeTarget(base.JobTask):
         remote_id = transferred.get(cloud_id)
         if remote_id is None:
             return  # this target failed, or was linked
+        testhooks.pause(testhooks.BEFORE_FINALIZE, job_id, image_id)
         image = self.dbapi.get_image(image_id)
         driver = self.driver_for(job_id, cloud_id)
         try:

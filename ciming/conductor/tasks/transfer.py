@@ -8,6 +8,7 @@ from ciming.common import exception
 from ciming.common import staging
 from ciming.common import states
 from ciming.common import streams
+from ciming.common import testhooks
 from ciming.conductor.tasks import base
 from ciming.conductor.tasks import targets as target_tasks
 from ciming.conf import CONF
@@ -45,7 +46,8 @@ class Transfer(base.JobTask):
 
         fanout = streams.FanOut(
             CONF.transfer.queue_depth,
-            progress=_Progress(self.dbapi, job_id, remote_ids, cancel_event))
+            progress=_Progress(self.dbapi, job_id, remote_ids, cancel_event,
+                               image_id))
         for cloud_id, remote_id in remote_ids.items():
             fanout.add(cloud_id, _writer(drivers[cloud_id], remote_id))
         digests = None
@@ -108,14 +110,21 @@ def _writer(driver, remote_id):
 class _Progress:
     """Write per-target byte counts now and then; notice cancellation."""
 
-    def __init__(self, dbapi, job_id, cloud_ids, cancel_event):
+    def __init__(self, dbapi, job_id, cloud_ids, cancel_event,
+                 image_id=None):
         self.dbapi = dbapi
         self.job_id = job_id
+        self.image_id = image_id
         self.cloud_ids = list(cloud_ids)
         self.cancel_event = cancel_event
         self._next = 0.0
+        self._started = False
 
     def __call__(self, total, fanout):
+        if not self._started:
+            self._started = True
+            testhooks.pause(testhooks.MID_TRANSFER, self.job_id,
+                            self.image_id)
         if self.cancel_event.is_set():
             raise exception.JobCancelled(job=self.job_id)
         now = time.monotonic()

@@ -426,6 +426,12 @@ class Connection(api.Connection):
                 job_id=job_id, cloud_id=cloud_id).update(
                 values, synchronize_session=False)
 
+    def list_ended_jobs_with_trust(self):
+        with _session_for_read() as session:
+            return session.query(models.Job).filter(
+                models.Job.state.in_(states.JOB_FINAL_STATES),
+                models.Job.trust_id.is_not(None)).all()
+
     def list_stale_staging(self, older_than):
         with _session_for_read() as session:
             active = sa.select(models.Job.image_id).where(

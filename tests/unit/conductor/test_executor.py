@@ -109,9 +109,8 @@ class ExecutorTestCase(base.TestCase):
             with open(os.path.join(self._dir(cloud),
                                    job.image_id + '.img'), 'rb') as f:
                 self.assertEqual(DATA, f.read())
-        self.assertFalse(staging.StagingArea().exists(job.image_id)
-                         if hasattr(staging.StagingArea, 'exists')
-                         else self.dbapi.get_image(job.image_id).staged)
+        self.assertFalse(staging.StagingArea().exists(job.image_id))
+        self.assertFalse(self.dbapi.get_image(job.image_id).staged)
         self.assertIsNone(executor.load_flow_detail(job.id))
 
     def test_store_holds_ids_only(self):

@@ -40,7 +40,9 @@ class ValidateOptionsTestCase(base.TestCase):
                          'user_domain_name': 'Default', 'verify': False},
                         {'interface': 'admin', 'endpoint_override':
                          'http://glance:9292'}):
-            glance.GlanceDriver.validate_options(options)
+            # Valid options are taken as they are: nothing raised,
+            # nothing answered.
+            self.assertIsNone(glance.GlanceDriver.validate_options(options))
 
     def test_unknown_option(self):
         error = self.assertRaises(
@@ -253,7 +255,8 @@ class DriverWithMockClientTestCase(base.TestCase):
 
     def test_delete_of_a_gone_image_is_fine(self):
         self.client.images.delete.side_effect = glance_exc.HTTPNotFound()
-        self.driver.delete('g-1')
+        self.assertIsNone(self.driver.delete('g-1'))
+        self.client.images.delete.assert_called_once_with('g-1')
 
 
 class SharedIdentityTestCase(base.TestCase):
