@@ -21,6 +21,12 @@ opts = [
     cfg.IntOpt('upload_chunk_size', default=1024 * 1024, min=65536,
                help='Bytes read from the client at a time while an upload '
                     'streams into the staging area.'),
+    cfg.IntOpt('max_request_header_size', default=65536, min=8192,
+               help='Largest size, in bytes, of the request line and '
+                    'headers of a request (a token and the '
+                    'X-CIMinG-Credentials header must fit). Larger '
+                    'requests are refused with 431, or 414 when the '
+                    'request line alone is that long.'),
     cfg.StrOpt('public_endpoint',
                help='Base URL clients use to reach the API, for the links '
                     'in responses when the API sits behind a proxy.'),
