@@ -16,6 +16,7 @@ from ciming.conf import CONF
 from ciming.drivers import loader
 from ciming import policies
 
+
 def load_body(schema, allow_empty=False):
     """The request's JSON body, checked against ``schema``.
 

@@ -1,7 +1,8 @@
 """Hostile input: every call refused with a clean 4xx, nothing changed.
 
 One deployment (API and conductor processes, RabbitMQ, PostgreSQL, the
-strictest database about strings) holds a small world: two projects, each
+strictest database about strings; and the all-in-one on sqlite) holds a
+small world: two projects, each
 with local clouds, an active image with its finished upload job and a
 queued image. Every case of the tables below sends one hostile request as
 project A and checks that:
@@ -20,11 +21,16 @@ bodies, broken chunked encoding, huge or malformed headers) go through a
 raw socket. One test method is generated per case, so each is reported.
 """
 
+import atexit
 import base64
 import collections
 import json
 import os
+import shutil
 import socket
+import tempfile
+
+import testtools
 
 from tests.functional import base
 
@@ -544,6 +550,12 @@ def credentials_header_cases():
         case('header_unsupported_version', 'GET', '/v1/clouds', 406,
              headers={'OpenStack-API-Version':
                       'cloud-image-manager 99.0'}),
+        case('header_version_huge_number', 'GET', '/v1/clouds', 400,
+             headers={'OpenStack-API-Version':
+                      'cloud-image-manager 1%s.0' % ('0' * 5000)}),
+        case('header_version_long_text', 'GET', '/v1/jobs', 400,
+             headers={'OpenStack-API-Version':
+                      'cloud-image-manager ' + 'v' * 20000}),
         case('header_bad_content_md5', 'PUT', '/v1/images/{queued}/file',
              400, body=b'data', content_type='application/octet-stream',
              headers={'Content-MD5': 'x' * 5000}),
@@ -841,8 +853,8 @@ class HostileInputMixin:
 def _make_test(case):
     def test(self):
         self._check_case(case)
-    test.__doc__ = '%s %s -> %s' % (case.method, case.path[:60],
-                                     case.status)
+    test.__doc__ = '%s %s -> %s' % (
+        case.method, case.path[:60], case.status)
     return test
 
 
@@ -860,3 +872,81 @@ def _add_cases(cls):
 class TestHostileInputPostgreSQL(HostileInputMixin, base.FunctionalTestCase):
     backend = 'postgresql'
 
+
+class AllInOne:
+    """``ciming-all-in-one`` as the deployment of the hostile cases."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix='ciming-hostile-aio-')
+        self.clouds_root = os.path.join(self.dir, 'clouds')
+        self.staging_dir = os.path.join(self.dir, 'staging')
+        self.port = base.free_port()
+        self.endpoint = 'http://127.0.0.1:%s' % self.port
+        config = os.path.join(self.dir, 'ciming.conf')
+        base.write_config(config, {
+            'DEFAULT': {'debug': base.DEBUG},
+            'all_in_one': {'data_dir': os.path.join(self.dir, 'data')},
+            'api': {'host_ip': '127.0.0.1', 'port': self.port},
+            'local_driver': {'root': self.clouds_root},
+            'staging': {'dir': self.staging_dir},
+        })
+        os.makedirs(self.clouds_root)
+        self.process = base.Process(
+            'all-in-one', [base.find_command('ciming-all-in-one'),
+                           '--config-file', config],
+            os.path.join(self.dir, 'all-in-one.log'))
+
+    def start(self):
+        self.process.start()
+
+        def up():
+            if not self.process.alive():
+                raise base.DeploymentFailed(base.tail(self.process.log_path))
+            try:
+                return base.requests.get(self.endpoint + '/healthcheck',
+                                         timeout=2).status_code == 200
+            except base.requests.RequestException:
+                return False
+
+        base.wait_for(up, base.START_TIMEOUT, interval=0.2,
+                      what='ciming-all-in-one to answer')
+        return self
+
+    def stop(self):
+        self.process.stop()
+        if not base.KEEP:
+            shutil.rmtree(self.dir, True)
+
+    def logs(self):
+        return {'all-in-one': self.process.log_path}
+
+
+_ALL_IN_ONE = []
+
+
+def _all_in_one():
+    if not _ALL_IN_ONE:
+        deployment = AllInOne()
+        atexit.register(deployment.stop)
+        _ALL_IN_ONE.append(deployment.start())
+    if not _ALL_IN_ONE[0].process.alive():
+        raise base.DeploymentFailed(base.tail(
+            _ALL_IN_ONE[0].process.log_path))
+    return _ALL_IN_ONE[0]
+
+
+class _AllInOneTestCase(base.FunctionalTestCase):
+    """FunctionalTestCase on the all-in-one instead of a Deployment."""
+
+    def setUp(self):
+        testtools.TestCase.setUp(self)
+        self.deployment = _all_in_one()
+        self._log_offsets = {}
+        self.addOnException(self._attach_logs)
+        self.client = base.Client(self.deployment.endpoint)
+        self.project_id = self.client.project_id
+
+
+@_add_cases
+class TestHostileInputAllInOne(HostileInputMixin, _AllInOneTestCase):
+    pass
