@@ -65,6 +65,17 @@ def validate(value, schema, secret=False, where_from='body'):
                                            where_from=where_from)
 
 
+_SCHEMA_MESSAGES = {
+    'type': 'the value must be of type %(limit)s',
+    'maxLength': 'the value is longer than %(limit)s characters',
+    'minLength': 'the value is shorter than %(limit)s characters',
+    'pattern': 'the value contains control characters',
+    'maxProperties': 'the object has more than %(limit)s properties',
+    'minItems': 'the list has fewer than %(limit)s items',
+    'uniqueItems': 'the list has duplicate items',
+}
+
+
 def _schema_message(error, secret):
     rule, limit = error.validator, error.validator_value
     instance = error.instance
@@ -78,19 +89,14 @@ def _schema_message(error, secret):
         names = ('%d of them' % len(extra) if secret else
                  ', '.join(parsable_error.quote(k) for k in extra[:5]))
         return 'unexpected properties: %s' % names
-    messages = {
-        'type': 'the value must be of type %s' % limit,
-        'enum': 'the value must be one of %s' % ', '.join(
-            str(v) for v in limit) if isinstance(limit, list) else '',
-        'maxLength': 'the value is longer than %s characters' % limit,
-        'minLength': 'the value is shorter than %s characters' % limit,
-        'pattern': 'the value contains control characters',
-        'maxProperties': 'the object has more than %s properties' % limit,
-        'minItems': 'the list has fewer than %s items' % limit,
-        'uniqueItems': 'the list has duplicate items',
-    }
-    message = messages.get(rule) or 'the value breaks the rule %s: %s' % (
-        rule, json.dumps(limit, default=str)[:200])
+    if rule == 'enum':
+        message = 'the value must be one of %s' % ', '.join(
+            str(v) for v in limit)
+    elif rule in _SCHEMA_MESSAGES:
+        message = _SCHEMA_MESSAGES[rule] % {'limit': limit}
+    else:
+        message = 'the value breaks the rule %s: %s' % (
+            rule, json.dumps(limit, default=str)[:200])
     if not secret and isinstance(instance, (str, int, float)):
         message = '%s: %s' % (message, parsable_error.quote(instance))
     return message
