@@ -3,8 +3,9 @@
 :func:`make_app` is what servers and tests call: the pecan application
 wrapped in its middleware, outermost first:
 
-HTTPProxyToWSGI -> RequestId -> ParsableError -> Healthcheck (``/healthcheck``)
--> auth (keystonemiddleware or noauth) -> Microversion -> pecan.
+HTTPProxyToWSGI -> RequestId -> ParsableError -> RequestCheck (only the
+documented calls, well formed) -> Healthcheck (``/healthcheck``) -> auth
+(keystonemiddleware or noauth) -> Microversion -> pecan.
 """
 
 from oslo_middleware import healthcheck
@@ -16,6 +17,7 @@ from ciming.api import hooks
 from ciming.api.middleware import auth
 from ciming.api.middleware import microversion
 from ciming.api.middleware import parsable_error
+from ciming.api.middleware import request_check
 from ciming.conf import CONF
 
 PECAN_CONFIG = {
@@ -38,7 +40,6 @@ def setup_app(config=None):
         hooks.ContextHook(),
         hooks.DBHook(),
         hooks.RPCHook(),
-        hooks.StreamingBodyHook(),
         hooks.ErrorHook(),
     ]
     return pecan.make_app(
@@ -78,6 +79,7 @@ def make_app(config=None):
     else:
         app = auth.NoAuth(app)
     app = _HealthcheckRoute(app, CONF)
+    app = request_check.RequestCheckMiddleware(app)
     app = parsable_error.ParsableErrorMiddleware(app)
     app = request_id.RequestId(app)
     app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, CONF)

@@ -9,10 +9,10 @@ API only inside the RPC message to the conductor.
 
 import base64
 import binascii
-import json
 
 import pecan
 
+from ciming.api import json_body
 from ciming.api.schemas import common
 from ciming.api import utils
 from ciming.common import credentials as cloud_credentials
@@ -47,10 +47,15 @@ def from_request(body=None, project_id=None):
 
 def _decode_header(raw):
     try:
-        document = json.loads(base64.b64decode(raw, validate=True))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        document = json_body.loads(base64.b64decode(raw, validate=True),
+                                   what='header')
+    except (binascii.Error, ValueError):
         raise exception.InvalidParameterValue(
             err='%s must be base64-encoded JSON.' % HEADER)
+    except exception.MalformedBody as exc:
+        raise exception.InvalidParameterValue(
+            err='%s must be base64-encoded JSON: %s'
+                % (HEADER, exc.kwargs['reason']))
     utils.validate(document, common.CREDENTIALS, secret=True,
                    where_from='header %s' % HEADER)
     return document

@@ -16,8 +16,6 @@ from ciming.db import api as dbapi
 
 LOG = log.getLogger(__name__)
 
-_FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
-
 
 class ContextHook(hooks.PecanHook):
     """Build ``pecan.request.context`` from the identity headers."""
@@ -69,23 +67,6 @@ class _LazyConductorAPI:
 
     def __getattr__(self, name):
         return getattr(self._hook.rpcapi, name)
-
-
-class StreamingBodyHook(hooks.PecanHook):
-    """Keep webob from reading an upload as a form before routing.
-
-    Pecan looks at ``request.params`` while routing, which makes webob
-    read (and buffer) a form-encoded body; uploads are raw bytes.
-    """
-
-    def on_route(self, state):
-        request = state.request
-        if (request.method == 'PUT'
-                and request.path.rstrip('/').endswith('/file')
-                and request.content_type in _FORM_TYPES):
-            raise exception.UnsupportedMediaType(
-                content_type=request.content_type,
-                expected='application/octet-stream')
 
 
 class ErrorHook(hooks.PecanHook):

@@ -7,37 +7,35 @@ import jsonschema
 from oslo_utils import strutils
 import pecan
 
+from ciming.api import json_body
 from ciming.api.middleware import microversion
+from ciming.api.middleware import parsable_error
 from ciming.common import exception
 from ciming.common import policy
 from ciming.conf import CONF
 from ciming.drivers import loader
 from ciming import policies
 
-_MAX_JSON_BODY = 1024 * 1024
-
 
 def load_body(schema, allow_empty=False):
     """The request's JSON body, checked against ``schema``.
 
     An empty body is ``{}`` when ``allow_empty``; anything that is not
-    JSON is MalformedBody; anything the schema refuses is
-    SchemaValidationFailed.
+    JSON (or nested too deep, or with NUL or lone surrogates in a string)
+    is MalformedBody; anything the schema refuses is
+    SchemaValidationFailed. Size, framing and content type were checked
+    by the request check middleware.
     """
     request = pecan.request
-    if (request.content_length or 0) > _MAX_JSON_BODY:
-        raise exception.Invalid(reason='the body is larger than %d bytes'
-                                % _MAX_JSON_BODY)
+    if (request.content_length or 0) > json_body.MAX_BODY:
+        raise exception.RequestTooLarge(limit=json_body.MAX_BODY)
     raw = request.body
     if not raw.strip():
         if not allow_empty:
             raise exception.MalformedBody(reason='the body is empty')
         body = {}
     else:
-        try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise exception.MalformedBody(reason=str(exc))
+        body = json_body.loads(raw)
     validate(body, schema)
     return body
 
@@ -47,27 +45,61 @@ SECRET_FIELDS = ('credentials',)
 
 
 def validate(value, schema, secret=False, where_from='body'):
-    """Raise SchemaValidationFailed with jsonschema's clearest message.
+    """Raise SchemaValidationFailed with a message of our own.
 
-    Where the offending value may be a secret (``secret``, or under a
-    field of SECRET_FIELDS) the message names the rule it broke, never
-    the value.
+    jsonschema's messages quote the whole offending value (a 64 KiB name,
+    a secret); ours name the rule and, unless the value may be a secret
+    (``secret``, or under a field of SECRET_FIELDS), a short prefix.
     """
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(value))
     if error is None:
         return
     path = list(error.absolute_path)
-    if secret or (path and path[0] in SECRET_FIELDS):
-        message = 'the value breaks the rule %s: %s' % (
-            error.validator, json.dumps(error.validator_value,
-                                        default=str)[:200])
-    else:
-        message = error.message
-    where = '/'.join(str(p) for p in path)
+    secret = secret or bool(path and path[0] in SECRET_FIELDS)
+    message = _schema_message(error, secret)
+    where = '/'.join(parsable_error.quote(p) if isinstance(p, str)
+                     else str(p) for p in path)
     reason = message if not where else '%s (at %s)' % (message, where)
     raise exception.SchemaValidationFailed(reason=reason,
                                            where_from=where_from)
+
+
+_SCHEMA_MESSAGES = {
+    'type': 'the value must be of type %(limit)s',
+    'maxLength': 'the value is longer than %(limit)s characters',
+    'minLength': 'the value is shorter than %(limit)s characters',
+    'pattern': 'the value contains control characters',
+    'maxProperties': 'the object has more than %(limit)s properties',
+    'minItems': 'the list has fewer than %(limit)s items',
+    'uniqueItems': 'the list has duplicate items',
+}
+
+
+def _schema_message(error, secret):
+    rule, limit = error.validator, error.validator_value
+    instance = error.instance
+    if rule == 'required':
+        missing = [name for name in limit
+                   if isinstance(instance, dict) and name not in instance]
+        return 'a required property is missing: %s' % ', '.join(missing)
+    if rule == 'additionalProperties' and isinstance(instance, dict):
+        allowed = set(error.schema.get('properties', {}))
+        extra = sorted(k for k in instance if k not in allowed)
+        names = ('%d of them' % len(extra) if secret else
+                 ', '.join(parsable_error.quote(k) for k in extra[:5]))
+        return 'unexpected properties: %s' % names
+    if rule == 'enum':
+        message = 'the value must be one of %s' % ', '.join(
+            str(v) for v in limit)
+    elif rule in _SCHEMA_MESSAGES:
+        message = _SCHEMA_MESSAGES[rule] % {'limit': limit}
+    else:
+        message = 'the value breaks the rule %s: %s' % (
+            rule, json.dumps(limit, default=str)[:200])
+    if not secret and isinstance(instance, (str, int, float)):
+        message = '%s: %s' % (message, parsable_error.quote(instance))
+    return message
 
 
 def api_version():
@@ -204,7 +236,8 @@ def parse_bool(name, value):
         return strutils.bool_from_string(value, strict=True)
     except ValueError:
         raise exception.InvalidParameterValue(
-            err='%s must be true or false, not %s.' % (name, value))
+            err='%s must be true or false, not %s.'
+                % (name, parsable_error.quote(value)))
 
 
 def parse_limit(limit):
@@ -217,7 +250,8 @@ def parse_limit(limit):
         value = 0
     if value < 1:
         raise exception.InvalidParameterValue(
-            err='limit must be a positive integer, not %s.' % limit)
+            err='limit must be a positive integer, not %s.'
+                % parsable_error.quote(limit))
     return min(value, CONF.api.max_limit)
 
 
@@ -225,7 +259,7 @@ def parse_choice(name, value, choices):
     if value not in choices:
         raise exception.InvalidParameterValue(
             err='%s must be one of %s, not %s.'
-                % (name, ', '.join(choices), value))
+                % (name, ', '.join(choices), parsable_error.quote(value)))
     return value
 
 
@@ -238,7 +272,8 @@ def query(params, *names):
     unknown = set(params) - set(names)
     if unknown:
         raise exception.InvalidParameterValue(
-            err='Unknown query parameters: %s.' % ', '.join(sorted(unknown)))
+            err='Unknown query parameters: %s.' % ', '.join(
+                parsable_error.quote(name) for name in sorted(unknown)))
     for name, value in params.items():
         if isinstance(value, list):
             raise exception.InvalidParameterValue(

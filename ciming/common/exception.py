@@ -261,6 +261,31 @@ class IncompleteBody(Invalid):
     code = 'incomplete_body'
 
 
+class RequestTooLarge(CimingException):
+    _msg_fmt = _('The request body is larger than the %(limit)d bytes '
+                 'allowed.')
+    code = 'request_too_large'
+    status = http_client.REQUEST_ENTITY_TOO_LARGE
+
+
+class HeadersTooLarge(CimingException):
+    _msg_fmt = _('The request headers are larger than the %(limit)d bytes '
+                 'allowed.')
+    code = 'request_header_fields_too_large'
+    status = http_client.REQUEST_HEADER_FIELDS_TOO_LARGE
+
+
+class MethodNotAllowed(CimingException):
+    _msg_fmt = _('%(method)s is not allowed here; use %(allowed)s.')
+    code = 'method_not_allowed'
+    status = http_client.METHOD_NOT_ALLOWED
+
+
+class UnreadableBody(Invalid):
+    _msg_fmt = _('The request body could not be read: %(reason)s')
+    code = 'unreadable_body'
+
+
 def safe_message(exc):
     """What a user may read of an error, in a job or a response.
 

@@ -7,6 +7,8 @@ IMAGE_IMPORTING = 'importing'    # a job copies it to its targets
 IMAGE_ACTIVE = 'active'          # every requested target holds it
 IMAGE_PARTIAL = 'partial'        # some targets hold it, some failed
 IMAGE_ERROR = 'error'            # no target holds it
+IMAGE_STATUSES = (IMAGE_QUEUED, IMAGE_UPLOADING, IMAGE_IMPORTING,
+                  IMAGE_ACTIVE, IMAGE_PARTIAL, IMAGE_ERROR)
 
 # Location: the image in one cloud.
 LOC_PENDING = 'pending'
@@ -31,6 +33,7 @@ JOB_AWAITING_CREDENTIALS = 'awaiting_credentials'
 JOB_ACTIVE_STATES = (JOB_PENDING, JOB_RUNNING, JOB_CANCELLING,
                      JOB_AWAITING_CREDENTIALS)
 JOB_FINAL_STATES = (JOB_SUCCEEDED, JOB_PARTIAL, JOB_FAILED, JOB_CANCELLED)
+JOB_STATES = JOB_ACTIVE_STATES + JOB_FINAL_STATES
 
 # Job target: one job's work in one cloud.
 TARGET_PENDING = 'pending'

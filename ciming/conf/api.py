@@ -31,6 +31,12 @@ opts = [
                     'and a new upload can begin. Make it several times '
                     'upload_heartbeat_interval, or a slow database could '
                     'end the lease of an upload that still runs.'),
+    cfg.IntOpt('max_request_header_size', default=65536, min=8192,
+               help='Largest size, in bytes, of the request line and '
+                    'headers of a request (a token and the '
+                    'X-CIMinG-Credentials header must fit). Larger '
+                    'requests are refused with 431, or 414 when the '
+                    'request line alone is that long.'),
     cfg.StrOpt('public_endpoint',
                help='Base URL clients use to reach the API, for the links '
                     'in responses when the API sits behind a proxy.'),

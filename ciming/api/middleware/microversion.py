@@ -14,7 +14,7 @@ from ciming.common import exception
 
 ENVIRON_KEY = 'ciming.api_version'
 _WSGI_HEADER = 'HTTP_' + versions.HEADER.upper().replace('-', '_')
-_VERSION = re.compile(r'^(\d+)\.(\d+)$')
+_VERSION = re.compile(r'^(\d{1,4})\.(\d{1,4})$')
 
 
 def parse(header_value):
@@ -36,7 +36,8 @@ def parse(header_value):
     match = _VERSION.match(asked)
     if not match:
         raise exception.InvalidAPIVersion(
-            reason='%s is not a version of the form X.Y' % asked)
+            reason='%s is not a version of the form X.Y'
+                   % parsable_error.quote(asked))
     version = (int(match.group(1)), int(match.group(2)))
     if not versions.MIN_VERSION <= version <= versions.MAX_VERSION:
         raise exception.APIVersionNotSupported(

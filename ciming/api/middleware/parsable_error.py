@@ -30,11 +30,25 @@ _CODES = {
     411: ('length_required', 'A Content-Length header is required.'),
     413: ('request_too_large', 'The request body is too large.'),
     415: ('unsupported_media_type', 'The content type is not accepted.'),
+    431: ('request_header_fields_too_large',
+          'The request headers are too large.'),
     500: ('internal_error', 'The server failed to handle the request; '
                             'the details are in its log.'),
     503: ('service_unavailable', 'The service is unavailable, try again '
                                  'later.'),
 }
+
+
+# How much of a client's value an error message quotes.
+QUOTE_LENGTH = 40
+
+
+def quote(value, length=QUOTE_LENGTH):
+    """A client's value for an error message: short, escaped, quoted."""
+    text = value if isinstance(value, str) else str(value)
+    shortened = text[:length]
+    quoted = json.dumps(shortened)
+    return quoted + '...' if len(text) > length else quoted
 
 
 def title(status):

@@ -5,15 +5,14 @@ from ciming.api.schemas import common
 _FIELDS = {
     'name': common.NAME,
     'region': common.OPTIONAL_TEXT,
-    'options': {'type': 'object'},
-    'credential_ref': {'type': ['string', 'null'], 'maxLength': 1024},
-    'description': common.OPTIONAL_TEXT,
+    'options': {'type': 'object', 'propertyNames': common.NAME},
+    'credential_ref': common.text(1024, nullable=True),
+    'description': common.DESCRIPTION,
 }
 
 CREATE = {
     'type': 'object',
-    'properties': dict(_FIELDS, type={'type': 'string', 'minLength': 1,
-                                      'maxLength': 64},
+    'properties': dict(_FIELDS, type=common.text(64, min_length=1),
                        shared={'type': 'boolean'}),
     'required': ['name', 'type'],
     'additionalProperties': False,

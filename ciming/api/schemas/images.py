@@ -39,8 +39,7 @@ ADOPT = {
             'type': 'object',
             'properties': {
                 'cloud': common.CLOUD_REF,
-                'remote_id': {'type': 'string', 'minLength': 1,
-                              'maxLength': 255},
+                'remote_id': common.REMOTE_ID,
             },
             'required': ['cloud', 'remote_id'],
             'additionalProperties': False,

@@ -6,7 +6,7 @@ CREATE = {
     'type': 'object',
     'properties': {
         'cloud': common.CLOUD_REF,
-        'remote_id': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+        'remote_id': common.REMOTE_ID,
         'force': {'type': 'boolean'},
         'credentials': common.CREDENTIALS,
     },

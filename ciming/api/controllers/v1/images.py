@@ -203,6 +203,9 @@ class ImagesController(rest.RestController):
             'sort_key', params['sort_key'] or 'created_at', SORT_KEYS)
         sort_dir = utils.parse_choice(
             'sort_dir', params['sort_dir'] or 'asc', SORT_DIRS)
+        if params['status'] is not None:
+            utils.parse_choice('status', params['status'],
+                               states.IMAGE_STATUSES)
         filters = {'name': params['name'], 'status': params['status']}
         for key in ('available_in', 'missing_in'):
             if params[key] is not None:

@@ -50,6 +50,8 @@ class JobsController(rest.RestController):
         project_id = utils.list_project(params['all_projects'])
         utils.authorize('ciming:job:list', utils.project_target())
         limit = utils.parse_limit(params['limit'])
+        if params['state'] is not None:
+            utils.parse_choice('state', params['state'], states.JOB_STATES)
         filters = {'image_id': params['image_id'], 'state': params['state']}
         records = pecan.request.dbapi.list_jobs(
             project_id, filters=filters, marker=params['marker'],
