@@ -77,7 +77,8 @@ class ErrorTest(base.ClientTestCase):
     def test_conflict_by_code(self):
         self.create_local_cloud_via_api('twice')
         exc = self.assertRaises(exceptions.Conflict,
-                                self.create_local_cloud_via_api, 'twice')
+                                self.client.clouds.create, 'twice', 'local',
+                                options={'path': 'elsewhere'})
         self.assertIsInstance(exc, exceptions.DuplicateName)
 
     def test_bad_request_by_code(self):

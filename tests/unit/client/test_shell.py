@@ -67,7 +67,9 @@ class CloudCommandsTest(ShellTestCase):
     def test_create_show_set_list_delete(self):
         cloud = self.run_json('cloud', 'create', 'dev-c', '--type', 'local',
                               '--option', 'path=c', '--description', 'd')
-        self.assertEqual(('dev-c', 'local', {'path': 'c'}, 'd'), (
+        # A member's local cloud is confined under its project's directory.
+        self.assertEqual(
+            ('dev-c', 'local', {'path': 'projects/project-a/c'}, 'd'), (
             cloud['Name'], cloud['Type'], cloud['Options'],
             cloud['Description']))
         self.run_cli('cloud', 'set', 'dev-c', '--name', 'dev-d')
