@@ -15,11 +15,13 @@ import time
 from urllib import parse
 
 from glanceclient import client as glance_client
+from glanceclient.common import utils as glance_utils
 from glanceclient import exc as glance_exc
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from oslo_log import log
+from urllib3 import exceptions as urllib3_exc
 
 from ciming.common import exception
 from ciming.common import streams
@@ -216,17 +218,48 @@ class GlanceDriver(base.CloudDriver):
             status=image.get('status'), visibility=image.get('visibility'),
             properties=properties)
 
-    def open_export(self, remote_id):
-        image = self.get_image(remote_id)
-        if image.status != 'active':
-            raise exception.DriverError(
+    # Data: one streamed GET or PUT on the session's keep-alive
+    # connections. glanceclient stays for metadata; its data calls cost a
+    # metadata GET first and send uploads in 1 MiB chunks.
+
+    def _data_url(self, remote_id):
+        """The session and the URL of an image's data."""
+        http = self._client().http_client
+        endpoint = self._call('find the image endpoint', http.get_endpoint)
+        if not endpoint:
+            raise exception.DriverError(cloud=self.name,
+                                        reason='no image endpoint')
+        endpoint, _version = glance_utils.strip_version(endpoint)
+        return http.session, '%s/v2/images/%s/file' % (
+            endpoint.rstrip('/'), parse.quote(remote_id, safe=''))
+
+    def _data_error(self, response, what, remote_id):
+        """The CIMinG error for a data request Glance refused."""
+        status = response.status_code
+        if status == 404:
+            return exception.RemoteImageNotFound(remote_id=remote_id,
+                                                 cloud=self.name)
+        if status == 401:
+            return exception.CloudAuthFailed(cloud=self.name,
+                                             reason=response.reason)
+        if status == 204:
+            return exception.DriverError(
                 cloud=self.name,
-                reason='image %s is %s, not active' % (remote_id,
-                                                       image.status))
-        data = self._call('download image %s' % remote_id,
-                          self._client().images.data, remote_id,
-                          do_checksum=False)
-        return streams.IterReader(data)
+                reason='image %s has no data: it is not active' % remote_id)
+        return exception.DriverError(
+            cloud=self.name,
+            reason='%s: %s %s' % (what, status, response.reason or ''))
+
+    def open_export(self, remote_id):
+        what = 'download image %s' % remote_id
+        session, url = self._data_url(remote_id)
+        response = self._call(what, session.get, url, stream=True,
+                              raise_exc=False,
+                              headers={'Accept': 'application/octet-stream'})
+        if response.status_code != 200:
+            response.close()
+            raise self._data_error(response, what, remote_id)
+        return ImageData(self.name, remote_id, response)
 
     # Writing
 
@@ -273,9 +306,15 @@ class GlanceDriver(base.CloudDriver):
         return found[0] if found else None
 
     def write_import(self, remote_id, chunks):
-        self._call('upload image %s' % remote_id,
-                   self._client().images.upload, remote_id,
-                   streams.IterReader(chunks))
+        what = 'upload image %s' % remote_id
+        session, url = self._data_url(remote_id)
+        response = self._call(
+            what, session.put, url, raise_exc=False,
+            data=streams.frames(chunks, CONF.glance.upload_frame_size),
+            headers={'Content-Type': 'application/octet-stream'})
+        response.close()
+        if response.status_code not in (200, 201, 204):
+            raise self._data_error(response, what, remote_id)
 
     def finalize_import(self, remote_id, expected):
         deadline = time.monotonic() + CONF.glance.active_timeout
@@ -308,3 +347,34 @@ class GlanceDriver(base.CloudDriver):
                        passthrough=glance_exc.HTTPNotFound)
         except glance_exc.HTTPNotFound:
             pass
+
+
+class ImageData:
+    """The body of an image's data, read as a file.
+
+    Reads go straight to the HTTP response, so a read of a chunk is one
+    socket read into one buffer; a broken-off download is the cloud's
+    DriverError.
+    """
+
+    def __init__(self, cloud_name, remote_id, response):
+        self.cloud_name = cloud_name
+        self.remote_id = remote_id
+        self._response = response
+
+    def read(self, size=-1):
+        try:
+            return self._response.raw.read(None if size < 0 else size)
+        except (urllib3_exc.HTTPError, OSError) as exc:
+            raise exception.DriverError(
+                cloud=self.cloud_name, reason='download of image %s broke '
+                'off: %s' % (self.remote_id, exc))
+
+    def close(self):
+        self._response.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

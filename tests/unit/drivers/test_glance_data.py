@@ -1,0 +1,170 @@
+"""The Glance driver's data path against a real HTTP server.
+
+A small HTTP/1.1 server stands in for Glance's ``/v2/images/{id}/file``
+so what goes over the wire is checked: one request per transfer, the
+bytes unchanged, uploads in chunks of ``[glance] upload_frame_size``, one
+keep-alive connection reused.
+"""
+
+import hashlib
+from http import server
+import os
+import threading
+
+from keystoneauth1 import adapter
+from keystoneauth1 import session as ks_session
+
+from ciming.common import exception
+from ciming.common import streams
+from ciming.drivers import glance
+from tests.unit import base
+
+MiB = 1024 * 1024
+
+
+class _FakeGlanceHandler(server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+
+    def log_message(self, *args):
+        pass
+
+    def _record(self):
+        self.server.requests.append((self.command, self.path,
+                                     self.client_address[1]))
+
+    def do_GET(self):
+        self._record()
+        image_id = self.path.split('/')[3]
+        behaviour = self.server.downloads.get(image_id)
+        if behaviour is None:
+            self.send_response(404)
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+        elif behaviour == 'queued':
+            self.send_response(204)
+            self.end_headers()
+        elif behaviour == 'truncated':
+            self.send_response(200)
+            self.send_header('Content-Length', str(MiB))
+            self.end_headers()
+            self.wfile.write(b'x' * 1000)
+            self.wfile.flush()
+            self.close_connection = True
+        else:
+            self.send_response(200)
+            self.send_header('Content-Type', 'application/octet-stream')
+            self.send_header('Content-Length', str(len(behaviour)))
+            self.end_headers()
+            self.wfile.write(behaviour)
+
+    def do_PUT(self):
+        self._record()
+        assert self.headers['Transfer-Encoding'] == 'chunked'
+        sizes, parts = [], []
+        while True:
+            size = int(self.rfile.readline().split(b';')[0], 16)
+            if size == 0:
+                self.rfile.readline()
+                break
+            parts.append(self.rfile.read(size))
+            sizes.append(size)
+            self.rfile.readline()
+        self.server.uploads.append((b''.join(parts), sizes,
+                                    self.headers['Content-Type']))
+        status = self.server.upload_status
+        self.send_response(status)
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+
+
+class GlanceDataPathTestCase(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.httpd = server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                                _FakeGlanceHandler)
+        self.httpd.requests = []
+        self.httpd.downloads = {}
+        self.httpd.uploads = []
+        self.httpd.upload_status = 204
+        thread = threading.Thread(target=self.httpd.serve_forever,
+                                  daemon=True)
+        thread.start()
+        self.addCleanup(self.httpd.server_close)
+        self.addCleanup(self.httpd.shutdown)
+        endpoint = 'http://127.0.0.1:%d/v2' % self.httpd.server_address[1]
+
+        self.driver = glance.GlanceDriver(
+            {'id': 'c1', 'name': 'r1', 'type': 'openstack',
+             'region': 'RegionOne', 'options': {}})
+        client = self.driver._glance = type('Client', (), {})()
+        client.http_client = adapter.Adapter(
+            ks_session.Session(), service_type='image',
+            endpoint_override=endpoint)
+
+    def test_download_is_one_get_of_the_data_with_the_same_bytes(self):
+        data = os.urandom(3 * MiB + 5)
+        self.httpd.downloads['img-1'] = data
+        with self.driver.open_export('img-1') as stream:
+            chunks = list(streams.read_chunks(stream, MiB))
+        self.assertEqual(hashlib.sha512(data).digest(),
+                         hashlib.sha512(b''.join(chunks)).digest())
+        self.assertEqual([MiB, MiB, MiB, 5], [len(c) for c in chunks])
+        self.assertEqual([('GET', '/v2/images/img-1/file')],
+                         [r[:2] for r in self.httpd.requests])
+
+    def test_download_of_an_image_without_data_says_it_is_not_active(self):
+        self.httpd.downloads['img-1'] = 'queued'
+        error = self.assertRaises(exception.DriverError,
+                                  self.driver.open_export, 'img-1')
+        self.assertIn('not active', str(error))
+
+    def test_download_of_a_missing_image(self):
+        self.assertRaises(exception.RemoteImageNotFound,
+                          self.driver.open_export, 'gone')
+
+    def test_download_broken_off_is_a_driver_error(self):
+        self.httpd.downloads['img-1'] = 'truncated'
+        with self.driver.open_export('img-1') as stream:
+            error = self.assertRaises(exception.DriverError, list,
+                                      streams.read_chunks(stream, MiB))
+        self.assertIn('broke off', str(error))
+
+    def test_upload_is_one_put_in_frames_of_the_configured_size(self):
+        self.config(upload_frame_size=64 * 1024, group='glance')
+        data = os.urandom(2 * MiB + 7)
+        chunks = list(streams.read_chunks(_BytesFile(data), MiB))
+        self.driver.write_import('img-2', iter(chunks))
+        [(received, sizes, content_type)] = self.httpd.uploads
+        self.assertEqual(hashlib.sha512(data).digest(),
+                         hashlib.sha512(received).digest())
+        self.assertEqual('application/octet-stream', content_type)
+        self.assertEqual(64 * 1024, max(sizes))
+        self.assertEqual(2 * 16 + 1, len(sizes))
+        self.assertEqual([('PUT', '/v2/images/img-2/file')],
+                         [r[:2] for r in self.httpd.requests])
+
+    def test_uploads_reuse_one_keep_alive_connection(self):
+        for _ in range(3):
+            self.driver.write_import('img-2', iter([b'abc' * 1000]))
+        ports = {r[2] for r in self.httpd.requests}
+        self.assertEqual(3, len(self.httpd.requests))
+        self.assertEqual(1, len(ports))
+
+    def test_upload_refused_is_a_driver_error_with_the_status(self):
+        self.httpd.upload_status = 413
+        error = self.assertRaises(exception.DriverError,
+                                  self.driver.write_import, 'img-2',
+                                  iter([b'abc']))
+        self.assertIn('413', str(error))
+
+
+class _BytesFile:
+    def __init__(self, data):
+        self._data = memoryview(data)
+        self._pos = 0
+
+    def read(self, size):
+        piece = bytes(self._data[self._pos:self._pos + size])
+        self._pos += len(piece)
+        return piece
