@@ -28,6 +28,19 @@ opts = [
                     'uploads 64 KiB at a time; larger chunks make a '
                     'gunicorn-served Glance copy its read buffer over and '
                     'over, smaller ones cost CPU here.'),
+    cfg.BoolOpt('server_side_copy', default=False,
+                help='Ask the target Glance to pull the image from the '
+                     'source Glance itself (its glance-download import '
+                     'method) when both are regions of the same Keystone '
+                     'reached with the same identity, the target offers '
+                     'the method and the image\'s size and hashes are '
+                     'known. The copy is verified by hash afterwards; '
+                     'when the method is not offered or the import fails, '
+                     'the data is streamed as usual. Off by default: '
+                     'Glance stages the data before storing it, which '
+                     'was slower than streaming in the measurements of '
+                     'doc/source/admin/performance.rst; it spares the '
+                     'conductor the data when it is far from the clouds.'),
 ]
 
 

@@ -100,7 +100,7 @@ class GlanceDriver(base.CloudDriver):
     """Images of one Glance region, seen with one identity."""
 
     capabilities = base.Capabilities(can_export=True, can_import=True,
-                                     keeps_id=True)
+                                     keeps_id=True, server_side_copy=True)
     credentials_schema = CREDENTIALS_SCHEMA
 
     @classmethod
@@ -222,16 +222,21 @@ class GlanceDriver(base.CloudDriver):
     # connections. glanceclient stays for metadata; its data calls cost a
     # metadata GET first and send uploads in 1 MiB chunks.
 
-    def _data_url(self, remote_id):
-        """The session and the URL of an image's data."""
+    def _endpoint(self):
+        """The session and the Glance endpoint, without a version."""
         http = self._client().http_client
         endpoint = self._call('find the image endpoint', http.get_endpoint)
         if not endpoint:
             raise exception.DriverError(cloud=self.name,
                                         reason='no image endpoint')
         endpoint, _version = glance_utils.strip_version(endpoint)
-        return http.session, '%s/v2/images/%s/file' % (
-            endpoint.rstrip('/'), parse.quote(remote_id, safe=''))
+        return http.session, endpoint.rstrip('/')
+
+    def _data_url(self, remote_id):
+        """The session and the URL of an image's data."""
+        session, endpoint = self._endpoint()
+        return session, '%s/v2/images/%s/file' % (
+            endpoint, parse.quote(remote_id, safe=''))
 
     def _data_error(self, response, what, remote_id):
         """The CIMinG error for a data request Glance refused."""
@@ -315,6 +320,79 @@ class GlanceDriver(base.CloudDriver):
         response.close()
         if response.status_code not in (200, 201, 204):
             raise self._data_error(response, what, remote_id)
+
+    # Server-side copy: the target Glance pulls from the source Glance.
+
+    def _same_keystone_and_identity(self, source):
+        return (isinstance(source, GlanceDriver)
+                and source.cloud.get('region')
+                and source.cloud.get('region') != self.cloud.get('region')
+                and source.options.get('auth_url')
+                == self.options.get('auth_url')
+                and source.credentials == self.credentials)
+
+    def _offers_glance_download(self, session, endpoint):
+        response = self._call('read import methods', session.get,
+                              endpoint + '/v2/info/import', raise_exc=False)
+        if response.status_code != 200:
+            return False
+        methods = response.json().get('import-methods', {}).get('value')
+        return 'glance-download' in (methods or ())
+
+    def pull_import(self, remote_id, source, source_remote_id):
+        """Import ``remote_id`` with Glance's glance-download method.
+
+        Only between regions of one Keystone seen with one identity: the
+        target Glance reaches the source with the caller's token.
+        """
+        if not (CONF.glance.server_side_copy
+                and self._same_keystone_and_identity(source)):
+            return False
+        session, endpoint = self._endpoint()
+        if not self._offers_glance_download(session, endpoint):
+            LOG.info('%s does not offer glance-download: streaming',
+                     self.name)
+            return False
+        response = self._call(
+            'import image %s' % remote_id, session.post,
+            '%s/v2/images/%s/import' % (endpoint, parse.quote(remote_id,
+                                                              safe='')),
+            raise_exc=False, json={'method': {
+                'name': 'glance-download',
+                'glance_image_id': source_remote_id,
+                'glance_region': source.cloud['region'],
+                'glance_service_interface':
+                    source.options.get('interface', 'public')}})
+        if response.status_code != 202:
+            LOG.warning('%s refused glance-download of %s (%s %s): '
+                        'streaming', self.name, remote_id,
+                        response.status_code, response.reason)
+            return False
+        return self._wait_pulled(remote_id)
+
+    def _wait_pulled(self, remote_id):
+        """True once active; False when Glance gave up (back to queued)."""
+        deadline = time.monotonic() + CONF.glance.active_timeout
+        while True:
+            image = self._raw_image(remote_id)
+            status = image.get('status')
+            if status == 'active':
+                return True
+            if status == 'queued' and not image.get(
+                    'os_glance_importing_to_stores'):
+                LOG.warning('glance-download of %s in %s failed (%s): '
+                            'streaming', remote_id, self.name,
+                            image.get('os_glance_failed_import') or status)
+                return False
+            if status in ('killed', 'deleted', 'deactivated'):
+                raise exception.DriverError(
+                    cloud=self.name, reason='image %s became %s during '
+                    'glance-download' % (remote_id, status))
+            if time.monotonic() > deadline:
+                raise exception.DriverError(
+                    cloud=self.name, reason='image %s still %s after %d s'
+                    % (remote_id, status, CONF.glance.active_timeout))
+            time.sleep(CONF.glance.poll_interval)
 
     def finalize_import(self, remote_id, expected):
         deadline = time.monotonic() + CONF.glance.active_timeout

@@ -1,5 +1,6 @@
 """The transfer task: read the source once, stream it to every target."""
 
+from concurrent import futures
 import time
 
 from oslo_log import log
@@ -41,6 +42,14 @@ class Transfer(base.JobTask):
         if not remote_ids:
             return {}
         drivers = {c: self.driver_for(job_id, c) for c in remote_ids}
+        pulled = self._server_side_copies(job_id, image, source, drivers,
+                                          remote_ids)
+        for cloud_id in pulled:
+            self.dbapi.update_job_target(job_id, cloud_id,
+                                         {'bytes_done': image.size})
+        remote_ids = {c: r for c, r in remote_ids.items() if c not in pulled}
+        if not remote_ids:
+            return pulled
         cancel_event = self.runtime(job_id).cancel_event
 
         fanout = streams.FanOut(
@@ -59,7 +68,7 @@ class Transfer(base.JobTask):
         self._check_source(image, fanout.bytes_read, digests)
 
         done = fanout.bytes_consumed()
-        transferred = {}
+        transferred = dict(pulled)
         for cloud_id, remote_id in remote_ids.items():
             error = results[cloud_id]
             if error is None:
@@ -70,6 +79,36 @@ class Transfer(base.JobTask):
                 target_tasks.discard_remote(drivers[cloud_id], remote_id)
                 self.fail_target(job_id, image_id, cloud_id, error)
         return transferred
+
+    def _server_side_copies(self, job_id, image, source, drivers,
+                            remote_ids):
+        """Targets that copied the data from the source cloud themselves.
+
+        Only for a cloud source and an image whose size and hashes are
+        known, since finalize_import verifies the copy against them. A
+        target that cannot, or whose copy fails, is streamed to instead.
+        """
+        candidates = [c for c in remote_ids
+                      if drivers[c].capabilities.server_side_copy]
+        if (source['type'] != 'cloud' or not candidates
+                or image.size is None or image.os_hash_value is None):
+            return {}
+        source_driver = self.driver_for(job_id, source['cloud_id'])
+
+        def pull(cloud_id):
+            try:
+                return drivers[cloud_id].pull_import(
+                    remote_ids[cloud_id], source_driver,
+                    source['remote_id'])
+            except exception.CimingException as exc:
+                LOG.warning('Job %(job)s: server-side copy to %(cloud)s '
+                            'failed, streaming instead: %(error)s',
+                            {'job': job_id, 'cloud': cloud_id, 'error': exc})
+                return False
+
+        with futures.ThreadPoolExecutor(len(candidates)) as pool:
+            done = dict(zip(candidates, pool.map(pull, candidates)))
+        return {c: remote_ids[c] for c, ok in done.items() if ok}
 
     def _open_source(self, job_id, image, source):
         if source['type'] == 'staging':

@@ -8,8 +8,10 @@ keep-alive connection reused.
 
 import hashlib
 from http import server
+import json
 import os
 import threading
+from unittest import mock
 
 from keystoneauth1 import adapter
 from keystoneauth1 import session as ks_session
@@ -32,8 +34,25 @@ class _FakeGlanceHandler(server.BaseHTTPRequestHandler):
         self.server.requests.append((self.command, self.path,
                                      self.client_address[1]))
 
+    def _json(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        self._record()
+        length = int(self.headers['Content-Length'])
+        self.server.imports.append(json.loads(self.rfile.read(length)))
+        self._json(self.server.import_status, {})
+
     def do_GET(self):
         self._record()
+        if self.path == '/v2/info/import':
+            return self._json(200, {'import-methods': {
+                'value': self.server.import_methods}})
         image_id = self.path.split('/')[3]
         behaviour = self.server.downloads.get(image_id)
         if behaviour is None:
@@ -87,6 +106,9 @@ class GlanceDataPathTestCase(base.TestCase):
         self.httpd.downloads = {}
         self.httpd.uploads = []
         self.httpd.upload_status = 204
+        self.httpd.imports = []
+        self.httpd.import_methods = ['glance-direct', 'glance-download']
+        self.httpd.import_status = 202
         thread = threading.Thread(target=self.httpd.serve_forever,
                                   daemon=True)
         thread.start()
@@ -94,13 +116,19 @@ class GlanceDataPathTestCase(base.TestCase):
         self.addCleanup(self.httpd.shutdown)
         endpoint = 'http://127.0.0.1:%d/v2' % self.httpd.server_address[1]
 
-        self.driver = glance.GlanceDriver(
-            {'id': 'c1', 'name': 'r1', 'type': 'openstack',
-             'region': 'RegionOne', 'options': {}})
-        client = self.driver._glance = type('Client', (), {})()
+        self.driver = self._driver('r2', 'RegionTwo', endpoint)
+
+    @staticmethod
+    def _driver(name, region, endpoint, **options):
+        driver = glance.GlanceDriver(
+            {'id': 'id-' + name, 'name': name, 'type': 'openstack',
+             'region': region, 'options': options},
+            credentials={'auth_plugin': 'the-jobs-trust'})
+        client = driver._glance = type('Client', (), {})()
         client.http_client = adapter.Adapter(
             ks_session.Session(), service_type='image',
             endpoint_override=endpoint)
+        return driver
 
     def test_download_is_one_get_of_the_data_with_the_same_bytes(self):
         data = os.urandom(3 * MiB + 5)
@@ -157,6 +185,64 @@ class GlanceDataPathTestCase(base.TestCase):
                                   self.driver.write_import, 'img-2',
                                   iter([b'abc']))
         self.assertIn('413', str(error))
+
+
+    # Server-side copy (glance-download)
+
+    def _source(self, **options):
+        return self._driver('r1', 'RegionOne', 'http://unused', **options)
+
+    def _pull(self, source, states=('importing', 'active')):
+        images = [{'id': 'img-3', 'status': s,
+                   'os_glance_importing_to_stores':
+                       'fast' if s == 'importing' else ''} for s in states]
+        self.config(server_side_copy=True, poll_interval=0.05,
+                    group='glance')
+        with mock.patch.object(self.driver, '_raw_image',
+                               side_effect=images):
+            return self.driver.pull_import('img-3', source, 'src-1')
+
+    def test_pull_asks_the_target_to_glance_download_from_the_source(self):
+        self.assertTrue(self._pull(self._source(interface='internal')))
+        self.assertEqual([{'method': {
+            'name': 'glance-download', 'glance_image_id': 'src-1',
+            'glance_region': 'RegionOne',
+            'glance_service_interface': 'internal'}}], self.httpd.imports)
+        self.assertEqual([('GET', '/v2/info/import'),
+                          ('POST', '/v2/images/img-3/import')],
+                         [r[:2] for r in self.httpd.requests])
+
+    def test_no_pull_when_the_option_is_off(self):
+        self.config(server_side_copy=False, group='glance')
+        self.assertFalse(self.driver.pull_import('img-3', self._source(),
+                                                 'src-1'))
+        self.assertEqual([], self.httpd.requests)
+
+    def test_no_pull_when_the_target_does_not_offer_glance_download(self):
+        self.httpd.import_methods = ['glance-direct', 'web-download']
+        self.assertFalse(self._pull(self._source()))
+        self.assertEqual([], self.httpd.imports)
+
+    def test_no_pull_between_keystones_or_identities(self):
+        other_keystone = self._source(auth_url='http://other:5000/v3')
+        other_user = self._source()
+        other_user.credentials = {'auth_plugin': 'another-trust'}
+        same_region = self._driver('r1', 'RegionTwo', 'http://unused')
+        for source in (other_keystone, other_user, same_region):
+            self.assertFalse(self._pull(source))
+        self.assertEqual([], self.httpd.requests)
+
+    def test_a_refused_import_means_streaming(self):
+        self.httpd.import_status = 409
+        self.assertFalse(self._pull(self._source()))
+
+    def test_an_import_glance_gave_up_means_streaming(self):
+        self.assertFalse(self._pull(self._source(),
+                                    states=('importing', 'queued')))
+
+    def test_an_image_killed_during_the_pull_is_an_error(self):
+        self.assertRaises(exception.DriverError, self._pull,
+                          self._source(), states=('importing', 'killed'))
 
 
 class _BytesFile:
