@@ -28,8 +28,11 @@ def _zeros(size):
 
 
 def _is_zero(chunk):
-    """True for a chunk of zeros; the comparison stops at the first byte
-    that is not zero, so data chunks cost next to nothing."""
+    """True for a chunk of zeros.
+
+    The comparison stops at the first byte that is not zero, so a chunk
+    of data costs next to nothing.
+    """
     return chunk == _zeros(len(chunk))
 
 

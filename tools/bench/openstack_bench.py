@@ -52,6 +52,8 @@ OPENSTACK = os.environ.get(
     'CIMING_BENCH_OPENSTACK',
     os.path.expanduser('~/.cache/ciming-functional/venv/bin/openstack'))
 POLL = 0.1
+# A run that fails (a server of a shared environment restarted) is retried.
+ATTEMPTS = 3
 
 
 def log(message):
@@ -340,12 +342,24 @@ def make_source(glance, size, kind, workdir):
 
 
 def run_rounds(env, cases, repeat):
-    """Run every (label, method, source, targets) case ``repeat`` times,
-    interleaved; returns {label: [seconds...]}."""
+    """Run the cases ``repeat`` times, interleaved.
+
+    A case is (label, method, source, source id, sha512, targets);
+    returns {label: [seconds, ...]}.
+    """
     times = {}
     for round_no in range(repeat):
         for label, method, source, src_id, want, targets in cases:
-            seconds = measure(env, method, source, src_id, targets, want)
+            for attempt in range(ATTEMPTS):
+                try:
+                    seconds = measure(env, method, source, src_id, targets,
+                                      want)
+                    break
+                except Exception as exc:  # noqa: B902 - a shared machine
+                    log('round %d %s: attempt %d failed: %s'
+                        % (round_no + 1, label, attempt + 1, exc))
+            else:
+                raise RuntimeError('%s failed %d times' % (label, ATTEMPTS))
             times.setdefault(label, []).append(seconds)
             log('round %d %-40s %7.2f s' % (round_no + 1, label, seconds))
     return times

@@ -102,6 +102,30 @@ class ServerSideCopyTestCase(base.TestCase):
         self.assertEqual(states.JOB_SUCCEEDED, job.state, job.error)
         self.assertEqual(DATA, self._stored_in_b())
 
+    def test_pulls_and_streams_in_one_job(self):
+        cloud_c = self.create_local_cloud('dev-c')
+        self.dbapi.set_location(self.image.id, cloud_c.id,
+                                {'status': states.LOC_PENDING})
+
+        def only_dev_b_pulls(driver, remote_id, source, source_remote_id):
+            if driver.name != 'dev-b':
+                return False
+            return _copy_file(driver, remote_id, source, source_remote_id)
+
+        with mock.patch.object(local.LocalDriver, 'capabilities', PULLING), \
+                mock.patch.object(local.LocalDriver, 'pull_import',
+                                  only_dev_b_pulls):
+            job = self._run([self.cloud_b, cloud_c], source={
+                'type': 'cloud', 'cloud_id': self.cloud_a.id,
+                'remote_id': self.image.id})
+        self.assertEqual(states.JOB_SUCCEEDED, job.state, job.error)
+        self.assertEqual([len(DATA)] * 2, [t.bytes_done for t in job.targets])
+        self.assertEqual(DATA, self._stored_in_b())
+        path = os.path.join(local.resolve_path(cloud_c.options['path']),
+                            self.image.id + '.img')
+        with open(path, 'rb') as stored:
+            self.assertEqual(DATA, stored.read())
+
     def test_no_pull_when_the_hash_is_unknown(self):
         self.dbapi.update_image(self.image.id, {'os_hash_value': None})
         with mock.patch.object(local.LocalDriver, 'capabilities', PULLING), \

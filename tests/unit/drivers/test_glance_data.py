@@ -186,7 +186,6 @@ class GlanceDataPathTestCase(base.TestCase):
                                   iter([b'abc']))
         self.assertIn('413', str(error))
 
-
     # Server-side copy (glance-download)
 
     def _source(self, **options):
