@@ -368,31 +368,50 @@ class GlanceDriver(base.CloudDriver):
                         'streaming', self.name, remote_id,
                         response.status_code, response.reason)
             return False
-        return self._wait_pulled(remote_id)
+        return self._wait_pulled(remote_id, session, endpoint)
 
-    def _wait_pulled(self, remote_id):
-        """True once active; False when Glance gave up (back to queued)."""
+    def _wait_pulled(self, remote_id, session, endpoint):
+        """True once active; False when Glance's import task failed.
+
+        A failed glance-download leaves the image ``queued`` (ready for an
+        upload); only the image's import task tells it apart from one not
+        started yet.
+        """
         deadline = time.monotonic() + CONF.glance.active_timeout
         while True:
             image = self._raw_image(remote_id)
             status = image.get('status')
             if status == 'active':
                 return True
-            if status == 'queued' and not image.get(
-                    'os_glance_importing_to_stores'):
-                LOG.warning('glance-download of %s in %s failed (%s): '
-                            'streaming', remote_id, self.name,
-                            image.get('os_glance_failed_import') or status)
-                return False
             if status in ('killed', 'deleted', 'deactivated'):
                 raise exception.DriverError(
                     cloud=self.name, reason='image %s became %s during '
                     'glance-download' % (remote_id, status))
+            failure = self._failed_import(session, endpoint, remote_id)
+            if failure is not None:
+                LOG.warning('glance-download of %s in %s failed (%s): '
+                            'streaming', remote_id, self.name, failure)
+                return False
             if time.monotonic() > deadline:
                 raise exception.DriverError(
                     cloud=self.name, reason='image %s still %s after %d s'
                     % (remote_id, status, CONF.glance.active_timeout))
             time.sleep(CONF.glance.poll_interval)
+
+    def _failed_import(self, session, endpoint, remote_id):
+        """The message of the image's failed import task, else None."""
+        response = self._call(
+            'read the tasks of image %s' % remote_id, session.get,
+            '%s/v2/images/%s/tasks' % (endpoint, parse.quote(remote_id,
+                                                             safe='')),
+            raise_exc=False)
+        if response.status_code != 200:
+            return None
+        tasks = sorted(response.json().get('tasks') or (),
+                       key=lambda t: t.get('created_at') or '')
+        if tasks and tasks[-1].get('status') == 'failure':
+            return tasks[-1].get('message') or 'failure'
+        return None
 
     def finalize_import(self, remote_id, expected):
         deadline = time.monotonic() + CONF.glance.active_timeout

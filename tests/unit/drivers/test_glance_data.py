@@ -53,6 +53,11 @@ class _FakeGlanceHandler(server.BaseHTTPRequestHandler):
         if self.path == '/v2/info/import':
             return self._json(200, {'import-methods': {
                 'value': self.server.import_methods}})
+        if self.path.endswith('/tasks'):
+            return self._json(200, {'tasks': [
+                {'status': status, 'created_at': '2026-01-01T00:00:0%d' % n,
+                 'message': 'Task failed' if status == 'failure' else ''}
+                for n, status in enumerate(self.server.import_tasks)]})
         image_id = self.path.split('/')[3]
         behaviour = self.server.downloads.get(image_id)
         if behaviour is None:
@@ -109,6 +114,7 @@ class GlanceDataPathTestCase(base.TestCase):
         self.httpd.imports = []
         self.httpd.import_methods = ['glance-direct', 'glance-download']
         self.httpd.import_status = 202
+        self.httpd.import_tasks = ['processing']
         thread = threading.Thread(target=self.httpd.serve_forever,
                                   daemon=True)
         thread.start()
@@ -191,10 +197,8 @@ class GlanceDataPathTestCase(base.TestCase):
     def _source(self, **options):
         return self._driver('r1', 'RegionOne', 'http://unused', **options)
 
-    def _pull(self, source, states=('importing', 'active')):
-        images = [{'id': 'img-3', 'status': s,
-                   'os_glance_importing_to_stores':
-                       'fast' if s == 'importing' else ''} for s in states]
+    def _pull(self, source, states=('queued', 'importing', 'active')):
+        images = [{'id': 'img-3', 'status': s} for s in states]
         self.config(server_side_copy=True, poll_interval=0.05,
                     group='glance')
         with mock.patch.object(self.driver, '_raw_image',
@@ -208,7 +212,9 @@ class GlanceDataPathTestCase(base.TestCase):
             'glance_region': 'RegionOne',
             'glance_service_interface': 'internal'}}], self.httpd.imports)
         self.assertEqual([('GET', '/v2/info/import'),
-                          ('POST', '/v2/images/img-3/import')],
+                          ('POST', '/v2/images/img-3/import'),
+                          ('GET', '/v2/images/img-3/tasks'),
+                          ('GET', '/v2/images/img-3/tasks')],
                          [r[:2] for r in self.httpd.requests])
 
     def test_no_pull_when_the_option_is_off(self):
@@ -235,9 +241,17 @@ class GlanceDataPathTestCase(base.TestCase):
         self.httpd.import_status = 409
         self.assertFalse(self._pull(self._source()))
 
-    def test_an_import_glance_gave_up_means_streaming(self):
+    def test_an_import_task_that_failed_means_streaming(self):
+        # A failed glance-download leaves the image queued, like one not
+        # started yet: the image's last import task tells.
+        self.httpd.import_tasks = ['failure', 'processing', 'failure']
         self.assertFalse(self._pull(self._source(),
-                                    states=('importing', 'queued')))
+                                    states=('queued', 'queued')))
+
+    def test_a_queued_image_whose_import_runs_is_waited_for(self):
+        self.httpd.import_tasks = ['failure', 'processing']
+        self.assertTrue(self._pull(self._source(),
+                                   states=('queued', 'queued', 'active')))
 
     def test_an_image_killed_during_the_pull_is_an_error(self):
         self.assertRaises(exception.DriverError, self._pull,
