@@ -67,10 +67,24 @@ def _user_session(context):
     return None
 
 
+def _job_trust_auth(context):
+    """The trust's auth plugin, made once per job context.
+
+    Every task builds its drivers afresh; sharing the plugin makes them
+    share its token, so a job asks Keystone for one token instead of one
+    per driver (each a password check of the service user).
+    """
+    cached = getattr(context, '_ciming_trust_auth', None)
+    if cached is None or cached[0] != context.trust_id:
+        cached = (context.trust_id, keystone.trust_auth(context.trust_id))
+        context._ciming_trust_auth = cached
+    return cached[1]
+
+
 def _home_credentials(context, cloud):
     trust_id = getattr(context, 'trust_id', None)
     if trust_id:
-        return {'auth_plugin': keystone.trust_auth(trust_id)}
+        return {'auth_plugin': _job_trust_auth(context)}
     if not context.auth_token or not CONF.keystone.auth_url:
         raise exception.CredentialsRequired(
             cloud=cloud['name'],

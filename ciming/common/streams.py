@@ -36,6 +36,22 @@ def read_chunks(fileobj, chunk_size, limit=None):
         yield chunk
 
 
+def frames(chunks, size):
+    """Cut chunks into pieces of at most ``size`` bytes, without copying.
+
+    The pieces are memoryviews of the chunks: an HTTP client that sends
+    each piece as one chunk of a chunked request controls how much the
+    receiving server reads at a time.
+    """
+    for chunk in chunks:
+        if len(chunk) <= size:
+            yield chunk
+            continue
+        view = memoryview(chunk)
+        for start in range(0, len(view), size):
+            yield view[start:start + size]
+
+
 class _Consumer:
     """One consumer thread, fed through its own bounded queue."""
 
@@ -170,45 +186,3 @@ class Digests:
     @property
     def os_hash_value(self):
         return self._sha.hexdigest()
-
-
-class IterReader:
-    """A read()-able file over an iterable of byte chunks.
-
-    Bridges libraries that want a file (glanceclient's upload) and those
-    that give an iterator (glanceclient's download) to CIMinG's streams.
-    """
-
-    def __init__(self, chunks):
-        self._chunks = iter(chunks)
-        self._current = b''
-        self._pos = 0
-
-    def read(self, size=-1):
-        parts = []
-        while size != 0:
-            if self._pos >= len(self._current):
-                self._current = next(self._chunks, None)
-                self._pos = 0
-                if self._current is None:
-                    self._current = b''
-                    break
-                continue
-            end = (len(self._current) if size < 0
-                   else min(len(self._current), self._pos + size))
-            parts.append(self._current[self._pos:end])
-            if size > 0:
-                size -= end - self._pos
-            self._pos = end
-        return b''.join(parts)
-
-    def close(self):
-        close = getattr(self._chunks, 'close', None)
-        if close is not None:
-            close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

@@ -21,6 +21,26 @@ opts = [
                  help='Seconds between two checks of an image\'s status.'),
     cfg.IntOpt('page_size', default=100, min=1, max=1000,
                help='Images asked for per page when listing a cloud.'),
+    cfg.IntOpt('upload_frame_size', default=64 * 1024, min=4096,
+               max=16 * 1024 * 1024,
+               help='Bytes per HTTP chunk when streaming image data to '
+                    'Glance (chunked transfer encoding). Glance reads '
+                    'uploads 64 KiB at a time; larger chunks make a '
+                    'gunicorn-served Glance copy its read buffer over and '
+                    'over, smaller ones cost CPU here.'),
+    cfg.BoolOpt('server_side_copy', default=False,
+                help='Ask the target Glance to pull the image from the '
+                     'source Glance itself (its glance-download import '
+                     'method) when both are regions of the same Keystone '
+                     'reached with the same identity, the target offers '
+                     'the method and the image\'s size and hashes are '
+                     'known. The copy is verified by hash afterwards; '
+                     'when the method is not offered or the import fails, '
+                     'the data is streamed as usual. Off by default: '
+                     'Glance stages the data before storing it, which '
+                     'was slower than streaming in the measurements of '
+                     'doc/source/admin/performance.rst; it spares the '
+                     'conductor the data when it is far from the clouds.'),
 ]
 
 

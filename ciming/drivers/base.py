@@ -19,6 +19,9 @@ class Capabilities:
     disk_formats: tuple = None
     # True when the remote image carries CIMinG's unified id as its id.
     keeps_id: bool = False
+    # True when the cloud may copy an image from another cloud by itself
+    # (CloudDriver.pull_import), sparing the conductor the data.
+    server_side_copy: bool = False
 
     def accepts(self, disk_format):
         return self.disk_formats is None or disk_format in self.disk_formats
@@ -128,6 +131,18 @@ class CloudDriver(metaclass=abc.ABCMeta):
     def write_import(self, remote_id, chunks):
         """Consume the iterable of byte chunks into the remote image."""
         raise NotImplementedError()
+
+    def pull_import(self, remote_id, source, source_remote_id):
+        """Have the cloud copy the data of a source's image by itself.
+
+        ``source`` is the driver of the cloud holding ``source_remote_id``.
+        Returns True once ``remote_id`` holds the data (finalize_import
+        still verifies it), False when this pair of clouds cannot do it or
+        the copy failed and left ``remote_id`` ready for write_import: the
+        caller then streams the data instead. Only called when
+        ``capabilities.server_side_copy`` is true.
+        """
+        return False
 
     def finalize_import(self, remote_id, expected):
         """Make the image usable and verify it against ``expected``.

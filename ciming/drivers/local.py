@@ -3,6 +3,8 @@
 Each image is ``<remote_id>.img`` with a ``<remote_id>.json`` sidecar of
 its metadata; data is written to ``<remote_id>.img.part`` and renamed only
 once complete and verified, so a reader never sees half an image.
+Chunks of zeros are skipped rather than written, leaving holes: the file
+reads back the same and takes only the disk its data needs.
 
 One directory may be shared by several projects (a shared cloud): the
 sidecar records the project that stored each image, and a project sees,
@@ -13,6 +15,7 @@ A project's own local clouds are confined to ``projects/<project id>/``
 under the root; no two clouds may overlap (see :meth:`overlaps`).
 """
 
+import functools
 import json
 import os
 import re
@@ -26,6 +29,20 @@ _DATA = '.img'
 _META = '.json'
 _PART = '.part'
 PROJECTS_DIR = 'projects'
+
+
+@functools.lru_cache(maxsize=4)
+def _zeros(size):
+    return bytes(size)
+
+
+def _is_zero(chunk):
+    """True for a chunk of zeros.
+
+    The comparison stops at the first byte that is not zero, so a chunk
+    of data costs next to nothing.
+    """
+    return chunk == _zeros(len(chunk))
 
 
 def _root():
@@ -192,7 +209,12 @@ class LocalDriver(base.CloudDriver):
         try:
             with open(self._file(remote_id, _DATA + _PART), 'wb') as out:
                 for chunk in chunks:
-                    out.write(chunk)
+                    if _is_zero(chunk):
+                        out.seek(len(chunk), os.SEEK_CUR)
+                    else:
+                        out.write(chunk)
+                # A hole at the end needs the size set: seek alone does not.
+                out.truncate()
         except OSError as exc:
             raise self._error(exc.strerror or str(exc))
 

@@ -1,5 +1,6 @@
 """The transfer task: read the source once, stream it to every target."""
 
+from concurrent import futures
 import time
 
 from oslo_log import log
@@ -23,7 +24,9 @@ class Transfer(base.JobTask):
     not match the image's recorded hash fails the whole job, which reverts
     every target. Staged uploads were hashed on their way in, so they are
     only hashed again when ``[transfer] rehash_staged_data`` asks for it.
-    A target that fails alone is recorded and dropped.
+    A target that fails alone is recorded and dropped. Targets that can
+    copy the image from the source cloud themselves (server-side copy) are
+    asked to, and streamed to only when they could not.
     Provides ``transferred``: ``{cloud_id: remote_id}`` of the targets
     that received every byte.
     """
@@ -42,12 +45,66 @@ class Transfer(base.JobTask):
         if not remote_ids:
             return {}
         drivers = {c: self.driver_for(job_id, c) for c in remote_ids}
-        cancel_event = self.runtime(job_id).cancel_event
+        pullers = self._pullers(image, source, drivers)
+        if not pullers:
+            return self._stream(job_id, image, source, drivers, remote_ids)
 
+        # Server-side copies run while the other targets are streamed to;
+        # a target whose copy did not happen is streamed to afterwards.
+        source_driver = self.driver_for(job_id, source['cloud_id'])
+        with futures.ThreadPoolExecutor(len(pullers)) as pool:
+            pulls = {c: pool.submit(self._pull, job_id, drivers[c],
+                                    remote_ids[c], source_driver, source)
+                     for c in pullers}
+            transferred = self._stream(
+                job_id, image, source, drivers,
+                {c: r for c, r in remote_ids.items() if c not in pulls})
+            not_pulled = {}
+            for cloud_id, pull in pulls.items():
+                if pull.result():
+                    transferred[cloud_id] = remote_ids[cloud_id]
+                    self.dbapi.update_job_target(
+                        job_id, cloud_id, {'bytes_done': image.size})
+                else:
+                    not_pulled[cloud_id] = remote_ids[cloud_id]
+        transferred.update(self._stream(job_id, image, source, drivers,
+                                        not_pulled))
+        return transferred
+
+    @staticmethod
+    def _pullers(image, source, drivers):
+        """Targets that may copy the data from the source cloud themselves.
+
+        Only for a cloud source and an image whose size and hashes are
+        known, since finalize_import verifies the copy against them.
+        """
+        if (source['type'] != 'cloud' or image.size is None
+                or image.os_hash_value is None):
+            return []
+        return [c for c, driver in drivers.items()
+                if driver.capabilities.server_side_copy]
+
+    @staticmethod
+    def _pull(job_id, driver, remote_id, source_driver, source):
+        """Whether ``driver``'s cloud copied the source image itself."""
+        try:
+            return driver.pull_import(remote_id, source_driver,
+                                      source['remote_id'])
+        except exception.CimingException as exc:
+            LOG.warning('Job %(job)s: server-side copy to %(cloud)s failed, '
+                        'streaming instead: %(error)s',
+                        {'job': job_id, 'cloud': driver.name, 'error': exc})
+            return False
+
+    def _stream(self, job_id, image, source, drivers, remote_ids):
+        """Read the source once, write every one of ``remote_ids``."""
+        if not remote_ids:
+            return {}
+        cancel_event = self.runtime(job_id).cancel_event
         fanout = streams.FanOut(
             CONF.transfer.queue_depth,
             progress=_Progress(self.dbapi, job_id, remote_ids, cancel_event,
-                               image_id))
+                               image.id))
         for cloud_id, remote_id in remote_ids.items():
             fanout.add(cloud_id, _writer(drivers[cloud_id], remote_id))
         digests = None
@@ -73,7 +130,7 @@ class Transfer(base.JobTask):
                     job_id, cloud_id, {'bytes_done': done[cloud_id]})
             else:
                 target_tasks.discard_remote(drivers[cloud_id], remote_id)
-                self.fail_target(job_id, image_id, cloud_id, error)
+                self.fail_target(job_id, image.id, cloud_id, error)
         return transferred
 
     def _open_source(self, job_id, image, source):

@@ -69,9 +69,9 @@ class CloudCommandsTest(ShellTestCase):
                               '--option', 'path=c', '--description', 'd')
         # A member's local cloud is confined under its project's directory.
         self.assertEqual(
-            ('dev-c', 'local', {'path': 'projects/project-a/c'}, 'd'), (
-            cloud['Name'], cloud['Type'], cloud['Options'],
-            cloud['Description']))
+            ('dev-c', 'local', {'path': 'projects/project-a/c'}, 'd'),
+            (cloud['Name'], cloud['Type'], cloud['Options'],
+             cloud['Description']))
         self.run_cli('cloud', 'set', 'dev-c', '--name', 'dev-d')
         self.assertEqual(cloud['ID'],
                          self.run_json('cloud', 'show', 'dev-d')['ID'])

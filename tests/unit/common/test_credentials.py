@@ -65,6 +65,20 @@ class ForCloudTestCase(base.TestCase):
                          credentials.for_cloud(self.token_context, home,
                                                None))
 
+    def test_a_jobs_drivers_share_one_trust_plugin(self):
+        context = ciming_context.RequestContext(project_id='project-a')
+        context.trust_id = 'trust-1'
+        with mock.patch.object(credentials.keystone, 'trust_auth',
+                               side_effect=lambda t: object()) as make:
+            first = credentials.for_cloud(context, cloud(), None)
+            again = credentials.for_cloud(context, cloud('beta'), None)
+            context.trust_id = 'trust-2'
+            other = credentials.for_cloud(context, cloud(), None)
+        self.assertIs(first['auth_plugin'], again['auth_plugin'])
+        self.assertIsNot(first['auth_plugin'], other['auth_plugin'])
+        self.assertEqual([mock.call('trust-1'), mock.call('trust-2')],
+                         make.call_args_list)
+
     def test_supplied_credentials_win_on_a_home_cloud(self):
         self.config(auth_url=KEYSTONE, group='keystone')
         self.assertEqual({'token': 'other'}, credentials.for_cloud(

@@ -122,3 +122,17 @@ class FanOutTestCase(base.TestCase):
     def test_read_chunks_honours_the_limit(self):
         chunks = list(streams.read_chunks(io.BytesIO(b'a' * 10), 4, limit=9))
         self.assertEqual([b'aaaa', b'aaaa', b'a'], chunks)
+
+
+class FramesTestCase(base.TestCase):
+
+    def test_frames_cut_chunks_without_changing_the_bytes(self):
+        chunks = [b'a' * 10, b'b' * 3, b'', b'c' * 8]
+        pieces = list(streams.frames(chunks, 4))
+        self.assertEqual(b''.join(chunks), b''.join(pieces))
+        self.assertEqual([4, 4, 2, 3, 4, 4], [len(p) for p in pieces if p])
+
+    def test_frames_are_views_of_the_chunks_not_copies(self):
+        chunk = b'x' * 10
+        pieces = list(streams.frames([chunk], 4))
+        self.assertTrue(all(p.obj is chunk for p in pieces))

@@ -101,6 +101,39 @@ class LocalDriverTestCase(base.TestCase):
             pass
         self.assertRaises(exception.DriverError, self.driver.validate)
 
+    def _write_finalized(self, chunks):
+        remote_id = self.driver.prepare_import('img-1', None)
+        self.driver.write_import(remote_id, chunks)
+        size = sum(len(c) for c in chunks)
+        self.driver.finalize_import(
+            remote_id, driver_base.RemoteImage(remote_id='img-1', size=size))
+        return os.path.join(self.driver.directory, 'img-1.img')
+
+    def test_zero_chunks_become_holes_with_the_same_bytes(self):
+        mib = 1024 * 1024
+        data = os.urandom(4096)
+        chunks = [bytes(mib), data, bytes(2 * mib), data, bytes(mib)]
+        path = self._write_finalized(chunks)
+        with open(path, 'rb') as stored:
+            self.assertEqual(b''.join(chunks), stored.read())
+        # Only the two data chunks take disk blocks (a filesystem without
+        # holes would allocate all 4 MiB).
+        self.assertLess(os.stat(path).st_blocks * 512, mib)
+
+    def test_an_image_of_zeros_keeps_its_size(self):
+        path = self._write_finalized([bytes(1000), bytes(24)])
+        self.assertEqual(1024, os.path.getsize(path))
+        with open(path, 'rb') as stored:
+            self.assertEqual(bytes(1024), stored.read())
+
+    def test_a_resumed_write_replaces_earlier_data_even_with_zeros(self):
+        remote_id = self.driver.prepare_import('img-1', None)
+        self.driver.write_import(remote_id, [b'\xff' * 4096])
+        remote_id = self.driver.prepare_import('img-1', None)
+        path = self._write_finalized([bytes(4096)])
+        with open(path, 'rb') as stored:
+            self.assertEqual(bytes(4096), stored.read())
+
 
 class SharedDirectoryTestCase(base.TestCase):
     """One directory, two projects: each sees and touches only its own."""

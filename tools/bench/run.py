@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Run one benchmark scenario: ``run.py SCENARIO [OPTIONS]``.
+
+``upload`` is tools/bench/upload_bench.py (the all-in-one and its local
+clouds); ``glance-to-glance`` and ``fan-out`` are
+tools/bench/openstack_bench.py (the environment of tools/functional).
+Options go to the scenario's script; ``run.py SCENARIO --help`` lists
+them. See tools/bench/README.rst.
+"""
+
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCENARIOS = {
+    'upload': ['upload_bench.py'],
+    'glance-to-glance': ['openstack_bench.py', 'glance-to-glance'],
+    'fan-out': ['openstack_bench.py', 'fan-out'],
+}
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:
+        sys.exit('usage: %s {%s} [OPTIONS]'
+                 % (sys.argv[0], ','.join(sorted(SCENARIOS))))
+    script, *args = SCENARIOS[sys.argv[1]]
+    sys.exit(subprocess.call([sys.executable, os.path.join(HERE, script)]
+                             + args + sys.argv[2:]))
+
+
+if __name__ == '__main__':
+    main()
