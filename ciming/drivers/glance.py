@@ -282,6 +282,9 @@ class GlanceDriver(base.CloudDriver):
 
     def open_export(self, remote_id):
         what = 'download image %s' % remote_id
+        if self._one_identity:
+            # Glance cannot tell the projects of one identity apart.
+            self._raw_image(remote_id)
         session, url = self._data_url(remote_id)
         response = self._call(what, session.get, url, stream=True,
                               raise_exc=False,
