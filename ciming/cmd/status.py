@@ -22,7 +22,7 @@ from stevedore import extension
 from ciming.common import keystone
 from ciming.common import rpc
 from ciming.common import service as ciming_service
-from ciming.conductor import executor
+from ciming.conductor import jobboard
 from ciming.conf import CONF
 from ciming.conf import opts as ciming_opts
 from ciming.db import api as dbapi
@@ -53,7 +53,7 @@ def probe_jobboard():
 
     Raises whatever TaskFlow or the backend's client library raises.
     """
-    with contextlib.closing(executor.open_jobboard()):
+    with contextlib.closing(jobboard.open_jobboard()):
         pass
 
 
@@ -167,7 +167,7 @@ class Checks(upgradecheck.UpgradeCommands):
 
     def _check_jobboard(self):
         """The TaskFlow jobboard answers, when one is configured."""
-        if not executor.jobboard_enabled():
+        if not jobboard.jobboard_enabled():
             return Result(Code.SUCCESS, 'No jobboard configured.')
         try:
             probe_jobboard()
