@@ -28,7 +28,7 @@ from ciming.conf import opts as ciming_opts
 from ciming.db import api as dbapi
 from ciming.db.sqlalchemy import migration
 from ciming.drivers import base as driver_base
-from ciming.drivers import loader
+from ciming.drivers import factory
 
 Code = upgradecheck.Code
 Result = upgradecheck.Result
@@ -133,7 +133,7 @@ class Checks(upgradecheck.UpgradeCommands):
                                            entry_point.value, exc))
 
         manager = extension.ExtensionManager(
-            loader.NAMESPACE, invoke_on_load=False,
+            factory.NAMESPACE, invoke_on_load=False,
             on_load_failure_callback=failed)
         loaded = {}
         for ext in manager:
@@ -149,7 +149,7 @@ class Checks(upgradecheck.UpgradeCommands):
         if not loaded:
             return Result(Code.FAILURE, 'No cloud driver is installed '
                                         '(entry points %s).'
-                          % loader.NAMESPACE)
+                          % factory.NAMESPACE)
         try:
             used = {cloud.type for cloud in
                     dbapi.get_instance().list_clouds(project_id=None)}

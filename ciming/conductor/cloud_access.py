@@ -1,58 +1,53 @@
-"""Credentials for reaching a cloud, held in memory only.
+"""How the conductor reaches a cloud: its credentials, then its driver.
 
-Never stored, logged or returned. They come, in this order of preference:
+Credentials are never stored, logged or returned. A cloud's come, in this
+order of preference:
 
 1. with the request (body field ``credentials`` or its header), carried
-   in the RPC message to the conductor that runs the job;
-2. from Barbican, when the cloud has a ``credential_ref``: the conductor
-   reads the secret with the user's authority (the job's trust, or the
-   request's token for a synchronous call);
+   in the RPC message to the conductor as ``{cloud_id: credentials}``
+   (``credentials_by_cloud``);
+2. from Barbican, when the cloud has a ``credential_ref``: read with the
+   user's authority (the job's trust, or the request's token for a
+   synchronous call);
 3. for a region of the cloud CIMinG belongs to, from Keystone: the job's
    trust, or the caller's own token.
 
-Whatever the source, a cloud's credentials must match its driver's
-``credentials_schema``.
+Whatever the source, they must match the driver's ``credentials_schema``.
+A :class:`CloudAccess` builds each cloud's driver once, through
+:func:`ciming.drivers.factory.build`, and keeps it for the job (or the
+synchronous call) it serves.
 """
 
-import json
+import threading
 
-from barbicanclient import client as barbican_client
-from barbicanclient import exceptions as barbican_exc
-import jsonschema
-from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
+from ciming.common import barbican
 from ciming.common import exception
 from ciming.common import keystone
 from ciming.conf import CONF
-from ciming.drivers import loader
+from ciming.db import api as dbapi
+from ciming.drivers import factory
 
 OPENSTACK = 'openstack'
+
+
+_FROM_REF = 'credential_ref'
+
+
+def cloud_record(cloud):
+    """The plain mapping a driver is built from (no ORM object leaks)."""
+    return {'id': cloud.id, 'name': cloud.name, 'type': cloud.type,
+            'region': cloud.region, 'options': dict(cloud.options or {}),
+            'credential_ref': cloud.credential_ref,
+            'project_id': cloud.project_id, 'shared': bool(cloud.shared)}
 
 
 def is_home_cloud(cloud):
     """A region of the cloud CIMinG belongs to: the caller's token works."""
     return cloud['type'] == OPENSTACK and not cloud['options'].get(
         'auth_url')
-
-
-def check_schema(cloud_type, cloud_name, credentials):
-    """Refuse credentials whose shape the cloud's driver does not take.
-
-    The message names the broken rule, never a value.
-    """
-    schema = loader.driver_class(cloud_type).credentials_schema
-    if schema is None:
-        raise exception.InvalidCredentials(
-            cloud=cloud_name, reason='this type of cloud takes none')
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(schema).iter_errors(credentials))
-    if error is not None:
-        where = '/'.join(str(p) for p in error.absolute_path) or 'top'
-        raise exception.InvalidCredentials(
-            cloud=cloud_name, reason='%s breaks the rule %s' % (
-                where, error.validator))
 
 
 def _user_session(context):
@@ -80,47 +75,27 @@ def _home_credentials(context, cloud):
             'token': context.auth_token, 'project_id': context.project_id}
 
 
-def read_secret(context, cloud):
+def read_stored_credentials(context, cloud):
     """The credentials stored in Barbican at the cloud's credential_ref."""
     session = _user_session(context)
     if session is None:
         raise exception.CredentialRefUnusable(
             cloud=cloud['name'],
             reason='reading Barbican needs keystone authentication')
-    try:
-        client = barbican_client.Client(
-            session=session, region_name=CONF.keystone.region_name)
-        payload = client.secrets.get(cloud['credential_ref']).payload
-    except barbican_exc.HTTPClientError as exc:
-        raise exception.CredentialRefUnusable(
-            cloud=cloud['name'],
-            reason='Barbican answered %s' % exc.status_code)
-    except (ks_exc.ClientException, barbican_exc.HTTPError) as exc:
-        raise exception.CredentialRefUnusable(
-            cloud=cloud['name'],
-            reason='Barbican failed: %s' % type(exc).__name__)
-    try:
-        credentials = json.loads(payload)
-    except (TypeError, ValueError):
-        raise exception.CredentialRefUnusable(
-            cloud=cloud['name'], reason='the secret is not a JSON object')
-    if not isinstance(credentials, dict):
-        raise exception.CredentialRefUnusable(
-            cloud=cloud['name'], reason='the secret is not a JSON object')
-    check_schema(cloud['type'], cloud['name'], credentials)
+    credentials = barbican.read_json_secret(
+        session, cloud['credential_ref'], cloud['name'])
+    factory.check_credentials(cloud['type'], cloud['name'], credentials)
     return credentials
 
 
-_FROM_REF = 'credential_ref'
-
-
-def _given(cloud, supplied):
+def _given(cloud, credentials_by_cloud):
     """What the user gave with the request for ``cloud``, if anything."""
-    supplied = supplied or {}
-    return supplied.get(cloud['id']) or supplied.get(cloud['name'])
+    credentials_by_cloud = credentials_by_cloud or {}
+    return (credentials_by_cloud.get(cloud['id'])
+            or credentials_by_cloud.get(cloud['name']))
 
 
-def is_shared_identity(cloud, supplied):
+def is_shared_identity(cloud, credentials_by_cloud):
     """Whether every project reaches ``cloud`` as one and the same identity.
 
     A shared cloud reached with its stored credentials (the operator's
@@ -130,27 +105,74 @@ def is_shared_identity(cloud, supplied):
     membership) do it.
     """
     return bool(cloud.get('shared') and not is_home_cloud(cloud)
-                and _given(cloud, supplied) is None)
+                and _given(cloud, credentials_by_cloud) is None)
 
 
-def for_cloud(context, cloud, supplied):
+def credentials_for(context, cloud, credentials_by_cloud):
     """The credentials a driver of ``cloud`` (a mapping) works with.
 
-    ``supplied`` maps cloud ids or names to what the user gave with the
-    request; credentials read from Barbican are added to it under a key
-    of their own, so that a job reads each secret once.
+    ``credentials_by_cloud`` maps cloud ids or names to what the user
+    gave with the request; credentials read from Barbican are added to it
+    under a key of their own, so that a job reads each secret once.
     """
-    if supplied is None:
-        supplied = {}
-    given = _given(cloud, supplied)
+    if credentials_by_cloud is None:
+        credentials_by_cloud = {}
+    given = _given(cloud, credentials_by_cloud)
     if given is not None:
         return dict(given)
     if cloud.get('credential_ref'):
         # Kept apart from what the user gave: see is_shared_identity.
         key = (_FROM_REF, cloud['id'])
-        if key not in supplied:
-            supplied[key] = read_secret(context, cloud)
-        return dict(supplied[key])
+        if key not in credentials_by_cloud:
+            credentials_by_cloud[key] = read_stored_credentials(
+                context, cloud)
+        return dict(credentials_by_cloud[key])
     if is_home_cloud(cloud):
         return _home_credentials(context, cloud)
     return None
+
+
+class CloudAccess:
+    """The drivers one job (or one synchronous call) works with.
+
+    Each cloud's driver is built once, with the credentials resolved
+    once, and reused by every task of the job: its Keystone session and
+    client go with it.
+    """
+
+    def __init__(self, context, credentials_by_cloud=None, project_id=None):
+        self.context = context
+        self.credentials_by_cloud = dict(credentials_by_cloud or {})
+        # The project whose images are at stake (an image's, a job's),
+        # else the caller's: an admin sees what that project stored.
+        self.project_id = project_id or context.project_id
+        self.dbapi = dbapi.get_instance()
+        self._drivers = {}
+        self._lock = threading.Lock()
+
+    def driver(self, cloud_id):
+        """The driver of a cloud, built on first use."""
+        with self._lock:
+            driver = self._drivers.get(cloud_id)
+            if driver is None:
+                record = cloud_record(self.dbapi.get_cloud(cloud_id))
+                record['shared_identity'] = is_shared_identity(
+                    record, self.credentials_by_cloud)
+                driver = factory.build(
+                    record, credentials=credentials_for(
+                        self.context, record, self.credentials_by_cloud),
+                    project_id=self.project_id)
+                self._drivers[cloud_id] = driver
+            return driver
+
+    def reachable_without_asking(self, cloud):
+        """Whether a cloud can be reached with what this access holds.
+
+        Credentials given with the request or in Barbican, a region of
+        the home cloud, or a type that takes none.
+        """
+        if cloud.id in self.credentials_by_cloud or cloud.credential_ref:
+            return True
+        record = {'type': cloud.type, 'options': cloud.options or {}}
+        return (is_home_cloud(record)
+                or not factory.takes_credentials(cloud.type))

@@ -23,7 +23,7 @@ from ciming.common import states
 from ciming.conductor import jobboard
 from ciming.conductor import persistence
 from ciming.conductor import runtime
-from ciming.conductor.tasks import complete
+from ciming.conductor import utils
 from ciming.conf import CONF
 from ciming.db import api as dbapi
 
@@ -33,14 +33,13 @@ LOG = log.getLogger(__name__)
 class JobExecutor:
     """Runs jobs in a bounded pool of threads, durably.
 
-    ``on_end(job, state, error)`` is called when a flow did not complete
-    (it failed or was cancelled and was reverted).
+    A job's flow settles the job itself, as it completes or as it
+    reverts (:mod:`ciming.conductor.tasks.lifecycle`).
     """
 
-    def __init__(self, host, on_end):
+    def __init__(self, host):
         self.host = host
         self.dbapi = dbapi.get_instance()
-        self._on_end = on_end
         self._pool = futurist.ThreadPoolExecutor(
             max_workers=CONF.conductor.workers,
             check_and_reject=rejection.reject_when_reached(
@@ -166,17 +165,22 @@ class JobExecutor:
         try:
             engine.run()
         except exception.JobCancelled:
-            self._on_end(job, states.JOB_CANCELLED, None)
+            self._settle_unsettled(job.id, states.JOB_CANCELLED, None)
         except Exception as exc:
             LOG.exception('Job %s failed', job.id)
-            self._on_end(job, states.JOB_FAILED,
-                         exception.safe_message(exc))
+            self._settle_unsettled(job.id, states.JOB_FAILED,
+                                   exception.safe_message(exc))
         persistence.destroy_flow(job.id)
         ended = self.dbapi.get_job(job.id)
         notify.emit(job_runtime.context,
                     'job.error' if ended.state == states.JOB_FAILED
                     else 'job.end', notify.job_payload(ended),
                     error=ended.state == states.JOB_FAILED)
+
+    def _settle_unsettled(self, job_id, state, error):
+        """End a job whose flow could not even revert (a revert failed)."""
+        if self.dbapi.get_job(job_id).state not in states.JOB_FINAL_STATES:
+            utils.end_job(self.dbapi, job_id, state, error)
 
     def _needs_lost_credentials(self, job):
         return bool(job.credential_clouds)
@@ -192,21 +196,3 @@ class JobExecutor:
                 expected_state=[states.JOB_PENDING, states.JOB_RUNNING])
         except exception.InvalidState:
             pass
-
-
-def end_job(dbapi_conn, job, state, error):
-    """Settle a job whose flow did not complete (it was reverted)."""
-    for target in dbapi_conn.get_job(job.id).targets:
-        if target.state in (states.TARGET_PENDING, states.TARGET_COPYING):
-            dbapi_conn.update_job_target(job.id, target.cloud_id, {
-                'state': states.TARGET_CANCELLED
-                if state == states.JOB_CANCELLED
-                else states.TARGET_FAILED, 'error': error})
-    complete.settle_image(dbapi_conn, job.image_id)
-    values = {'state': state, 'error': error,
-              'finished_at': timeutils.utcnow()}
-    values.update(complete.release_trust(dbapi_conn,
-                                         dbapi_conn.get_job(job.id)))
-    dbapi_conn.update_job(job.id, values)
-    LOG.info('Job %(job)s ended %(state)s', {'job': job.id,
-                                             'state': state})

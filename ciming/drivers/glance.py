@@ -106,7 +106,7 @@ class GlanceDriver(base.CloudDriver):
     """Images of one Glance region, seen with one identity."""
 
     capabilities = base.Capabilities(can_export=True, can_import=True,
-                                     keeps_id=True)
+                                     keeps_id=True, can_find_by_hash=True)
     credentials_schema = CREDENTIALS_SCHEMA
 
     @classmethod
@@ -241,8 +241,8 @@ class GlanceDriver(base.CloudDriver):
             status=image.get('status'), visibility=image.get('visibility'),
             properties=properties)
 
-    def open_export(self, remote_id):
-        image = self.get_image(remote_id)
+    def open_export(self, remote_id, described=None):
+        image = described or self.get_image(remote_id)
         if image.status != 'active':
             raise exception.DriverError(
                 cloud=self.name,
@@ -323,12 +323,12 @@ class GlanceDriver(base.CloudDriver):
                     % (remote_id, image.status,
                        CONF.glance.active_timeout))
             time.sleep(CONF.glance.poll_interval)
-        for field in ('size', 'checksum', 'os_hash_value'):
-            want, got = getattr(expected, field), getattr(image, field)
-            if want is not None and got is not None and want != got:
-                raise exception.DriverError(
-                    cloud=self.name, reason='Glance reports %s %s, '
-                    'expected %s' % (field, got, want))
+        mismatch = base.data_mismatch(expected, image)
+        if mismatch is not None:
+            field, want, got = mismatch
+            raise exception.DriverError(
+                cloud=self.name, reason='Glance reports %s %s, '
+                'expected %s' % (field, got, want))
         return image
 
     def delete(self, remote_id):

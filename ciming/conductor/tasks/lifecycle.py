@@ -1,60 +1,43 @@
-"""The last task: settle the job, the image and the staged data."""
+"""The tasks that open and close a job's flow: its settlement.
 
-from oslo_log import log
-from oslo_utils import timeutils
+As Octavia's lifecycle tasks: the first task does nothing going forward,
+and its revert (the last thing a failed or cancelled flow does, after
+every other task has undone its work) settles the job. The last task
+settles a job whose flow completed.
+"""
 
-from ciming.common import keystone
-from ciming.common import notify
-from ciming.common import staging
+from ciming.common import exception
 from ciming.common import states
 from ciming.common import testhooks
 from ciming.conductor.tasks import base
-
-LOG = log.getLogger(__name__)
-
-
-def image_status(image):
-    """An image's status from its locations: all, some or none active."""
-    located = [loc.status for loc in image.locations]
-    active = located.count(states.LOC_ACTIVE)
-    if located and active == len(located):
-        return states.IMAGE_ACTIVE
-    if active:
-        return states.IMAGE_PARTIAL
-    return states.IMAGE_ERROR
+from ciming.conductor import utils
 
 
-def settle_image(dbapi, image_id):
-    """Set the image's status; drop staged data nobody needs any more."""
-    image = dbapi.get_image(image_id)
-    status = image_status(image)
-    values = {'status': status}
-    if image.staged and status == states.IMAGE_ACTIVE:
-        staging.StagingArea().delete(image_id)
-        values.update(staged=False, staged_host=None)
-    elif not image.staged and not any(
-            loc.status == states.LOC_ACTIVE for loc in image.locations):
-        # No data anywhere: the image waits for an upload again.
-        status = values['status'] = states.IMAGE_QUEUED
-    updated = dbapi.update_image(image_id, values)
-    if status != image.status:
-        notify.emit(None, 'image.update', notify.image_payload(updated))
-    return status
+class SettleJobOnRevert(base.JobTask):
+    """On revert, end the job ``cancelled`` or ``failed`` with the error."""
+
+    def __init__(self):
+        super().__init__(name='settle-on-revert')
+
+    def execute(self, job_id):
+        pass
+
+    def revert(self, job_id, *args, **kwargs):
+        failures = list((kwargs.get('flow_failures') or {}).values())
+        if any(f.check(exception.JobCancelled) for f in failures):
+            state, error = states.JOB_CANCELLED, None
+        else:
+            state, error = states.JOB_FAILED, _message(failures)
+        utils.end_job(self.dbapi, job_id, state, error)
 
 
-def release_trust(dbapi, job):
-    """Delete a job's trust before the job is reported ended.
-
-    Returns the values that record it gone (``trust_id`` None), to be
-    written with the job's final state: a job is never seen ended while
-    its trust lives on. A trust that could not be deleted keeps its id,
-    and :meth:`ConductorManager.delete_ended_trusts` retries.
-    """
-    if not job.trust_id:
-        return {}
-    if keystone.delete_trust(job.trust_id):
-        return {'trust_id': None}
-    return {}
+def _message(failures):
+    """What a user may read of the first failure (never SQL or paths)."""
+    for failure in failures:
+        if failure.exception is not None:
+            return exception.safe_message(failure.exception)
+        return exception.safe_message(RuntimeError())
+    return None
 
 
 class CompleteJob(base.JobTask):
@@ -62,26 +45,4 @@ class CompleteJob(base.JobTask):
 
     def execute(self, job_id, image_id):
         testhooks.pause(testhooks.BEFORE_COMPLETE, job_id, image_id)
-        job = self.dbapi.get_job(job_id)
-        target_states = [t.state for t in job.targets]
-        good = sum(s in (states.TARGET_ACTIVE, states.TARGET_LINKED)
-                   for s in target_states)
-        if good == len(target_states):
-            state, error = states.JOB_SUCCEEDED, None
-        elif good:
-            state, error = states.JOB_PARTIAL, _errors(job)
-        else:
-            state, error = states.JOB_FAILED, _errors(job)
-        settle_image(self.dbapi, image_id)
-        values = {'state': state, 'error': error,
-                  'finished_at': timeutils.utcnow()}
-        values.update(release_trust(self.dbapi, job))
-        self.dbapi.update_job(job_id, values)
-        LOG.info('Job %(job)s ended %(state)s', {'job': job_id,
-                                                 'state': state})
-        return state
-
-
-def _errors(job):
-    return '; '.join('%s: %s' % (t.cloud_id, t.error)
-                     for t in job.targets if t.error)
+        return utils.complete_job(self.dbapi, job_id)

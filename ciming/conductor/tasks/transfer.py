@@ -12,6 +12,7 @@ from ciming.common import testhooks
 from ciming.conductor.tasks import base
 from ciming.conductor.tasks import targets as target_tasks
 from ciming.conf import CONF
+from ciming.drivers import base as driver_base
 
 LOG = log.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class Transfer(base.JobTask):
                                    for c in cloud_ids])
         self.cloud_ids = list(cloud_ids)
 
-    def execute(self, job_id, image_id, source, **prepared):
+    def execute(self, job_id, image_id, source, source_image, **prepared):
         image = self.dbapi.get_image(image_id)
         remote_ids = {c: prepared[target_tasks.remote_key(c)]
                       for c in self.cloud_ids
@@ -55,7 +56,8 @@ class Transfer(base.JobTask):
             digests = streams.Digests()
             digests.attach(fanout)
 
-        with self._open_source(job_id, image, source) as stream:
+        with self._open_source(job_id, image, source,
+                               source_image) as stream:
             results = fanout.run(streams.read_chunks(
                 stream, CONF.transfer.chunk_size))
         # When every target failed the source was not read to its end:
@@ -76,11 +78,13 @@ class Transfer(base.JobTask):
                 self.fail_target(job_id, image_id, cloud_id, error)
         return transferred
 
-    def _open_source(self, job_id, image, source):
+    def _open_source(self, job_id, image, source, source_image):
         if source['type'] == 'staging':
             return staging.StagingArea().open(image.id)
-        driver = self.driver_for(job_id, source['cloud_id'])
-        return driver.open_export(source['remote_id'])
+        described = driver_base.RemoteImage(**{
+            k: v for k, v in source_image.items() if k != 'cloud_id'})
+        driver = self.driver_for(job_id, source_image['cloud_id'])
+        return driver.open_export(described.remote_id, described)
 
     def _check_source(self, image, size, digests):
         """The bytes read must be the image's; learn its hash if unknown."""

@@ -89,7 +89,7 @@ class ExecutorTestCase(base.TestCase):
 
     def _take_over(self, job_id, credentials=None):
         """Another conductor takes the job over (a jobboard claim)."""
-        other = executor.JobExecutor('host-b', self.manager._end_job)
+        other = executor.JobExecutor('host-b')
         job = self.dbapi.get_job(job_id)
         if credentials is not None:
             runtime.register(job, None, credentials)

@@ -31,7 +31,7 @@ class JobboardTestCase(base.TestCase):
         super().setUp()
         self.config(jobboard_expiration_time=10, group='taskflow')
         self.cloud = self.create_local_cloud('dev-a')
-        self.executor = executor.JobExecutor('host-a', mock.Mock())
+        self.executor = executor.JobExecutor('host-a')
         self.jobboard = self.executor.jobboard = jobboard.JobBoard(
             'host-a', self.executor.run, self.executor._pool)
         self.board = self.jobboard._board = mock.Mock()
@@ -72,7 +72,7 @@ class JobboardTestCase(base.TestCase):
                                                  expiry=10)
         claimed.assert_called_once_with(mock.ANY)
         self.assertEqual({self.cloud.id: {'password': CANARY}},
-                         runtime.find(self.job.id).credentials)
+                         runtime.find(self.job.id).credentials_by_cloud)
 
     def test_others_leave_a_held_job_alone_until_it_expires(self):
         fresh = BoardJob({'job_id': 'j', 'holder': 'host-b'}, age=1)

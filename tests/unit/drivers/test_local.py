@@ -5,7 +5,7 @@ import os
 
 from ciming.common import exception
 from ciming.drivers import base as driver_base
-from ciming.drivers import loader
+from ciming.drivers import factory
 from ciming.drivers import local
 from tests.unit import base
 
@@ -16,15 +16,15 @@ class LocalDriverTestCase(base.TestCase):
         super().setUp()
         self.cloud = {'id': 'c1', 'name': 'dev', 'type': 'local',
                       'region': None, 'options': {'path': 'dev'}}
-        self.driver = loader.get_driver(self.cloud)
+        self.driver = factory.build(self.cloud)
 
     def test_is_loaded_through_stevedore(self):
         self.assertIsInstance(self.driver, local.LocalDriver)
-        self.assertIn('local', loader.cloud_types())
+        self.assertIn('local', factory.cloud_types())
 
     def test_unknown_type_is_invalid(self):
         self.assertRaises(exception.InvalidParameterValue,
-                          loader.driver_class, 'nope')
+                          factory.driver_class, 'nope')
 
     def test_paths_outside_the_root_are_refused(self):
         root = os.path.realpath(os.path.join(self.state_path,
