@@ -13,13 +13,12 @@ from unittest import mock
 from ciming.common import staging
 from ciming.common import states
 from ciming.conductor import executor
-from ciming.conductor import manager
 from ciming.conductor import persistence
 from ciming.conductor import runtime
 from ciming.conductor.tasks import targets
 from ciming.conductor.tasks import transfer
 from ciming.drivers import local
-from tests.unit import base
+from tests.unit.conductor import base as conductor_base
 
 DATA = os.urandom(1024 * 1024 + 3)
 CANARY = 'canary-of-the-executor-test'
@@ -29,23 +28,13 @@ class Crash(BaseException):
     """The process died here."""
 
 
-class ExecutorTestCase(base.TestCase):
+class ExecutorTestCase(conductor_base.LocalCloudsTestCase):
 
-    def setUp(self):
-        super().setUp()
-        self.config(chunk_size=64 * 1024, group='transfer')
-        self.config(progress_interval=0.05, group='conductor')
-        self.cloud_a = self.create_local_cloud('dev-a')
-        self.cloud_b = self.create_local_cloud('dev-b')
-        self.manager = manager.ConductorManager('host-a')
-        self.addCleanup(self.manager.stop)
-
-    def _dir(self, cloud):
-        return local.resolve_path(cloud.options['path'])
+    HOST = 'host-a'
 
     def _files(self, cloud, image_id):
         try:
-            return sorted(n for n in os.listdir(self._dir(cloud))
+            return sorted(n for n in os.listdir(self._cloud_dir(cloud))
                           if n.startswith(image_id))
         except FileNotFoundError:
             return []
@@ -104,7 +93,7 @@ class ExecutorTestCase(base.TestCase):
         for cloud in (self.cloud_a, self.cloud_b):
             self.assertEqual([job.image_id + '.img', job.image_id + '.json'],
                              self._files(cloud, job.image_id))
-            with open(os.path.join(self._dir(cloud),
+            with open(os.path.join(self._cloud_dir(cloud),
                                    job.image_id + '.img'), 'rb') as f:
                 self.assertEqual(DATA, f.read())
         self.assertFalse(staging.StagingArea().exists(job.image_id))

@@ -20,50 +20,28 @@ from ciming.common import context as ciming_context
 from ciming.common import exception
 from ciming.common import states
 from ciming.conductor import cloud_access
-from ciming.conductor import manager
 from ciming.conductor import utils
 from ciming.drivers import base as driver_base
 from ciming.drivers import local
 from tests.unit import base
+from tests.unit.conductor import base as conductor_base
 
 DATA = os.urandom(512 * 1024 + 3)
 SHA = hashlib.sha512(DATA).hexdigest()
 LONG_AGO = datetime.datetime(2020, 1, 1)
 
 
-class LocalCloudsTestCase(base.TestCase):
+class LocalCloudsTestCase(conductor_base.LocalCloudsTestCase):
     """Two local clouds, and an image staged for them."""
 
     def setUp(self):
         super().setUp()
         self.log = self.useFixture(fixtures.FakeLogger())
-        self.config(chunk_size=64 * 1024, group='transfer')
-        self.config(progress_interval=0.05, group='conductor')
-        self.cloud_a = self.create_local_cloud('dev-a')
-        self.cloud_b = self.create_local_cloud('dev-b')
-        self.manager = manager.ConductorManager('test-host')
-        self.addCleanup(self.manager.stop)
-
-    def _cloud_dir(self, cloud):
-        return local.resolve_path(cloud.options['path'])
-
-    def _file(self, cloud, remote_id, suffix):
-        return os.path.join(self._cloud_dir(cloud), remote_id + suffix)
 
     def _staged_image(self, targets=None):
         return base.stage_image(self.dbapi,
                                 targets or [self.cloud_a, self.cloud_b],
                                 DATA)
-
-    def _run(self, image, targets, source=None):
-        job = self.dbapi.create_job(
-            {'project_id': 'project-a', 'image_id': image.id,
-             'action': states.ACTION_SYNC,
-             'source': source or {'type': 'staging'},
-             'image_status': states.IMAGE_IMPORTING},
-            [c.id for c in targets])
-        base.run_job_now(self.manager, self.context, job.id)
-        return self.dbapi.get_job(job.id)
 
     def _synced_image(self):
         """An image active in both clouds, seen long ago."""
