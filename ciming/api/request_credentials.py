@@ -12,8 +12,8 @@ import binascii
 
 import pecan
 
-from ciming.api import json_body
 from ciming.api import cloud_types
+from ciming.api import json_body
 from ciming.api.schemas import common
 from ciming.api import utils
 from ciming.common import exception

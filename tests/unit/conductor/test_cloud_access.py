@@ -126,29 +126,30 @@ class SharedIdentityTestCase(base.TestCase):
     def test_shared_cloud_with_its_stored_credentials(self):
         pool = dict(cloud('pool', 'openstack', auth_url='http://k/v3'),
                     shared=True, credential_ref='http://barbican/s')
-        self.assertTrue(credentials.is_shared_identity(pool, None))
-        self.assertTrue(credentials.is_shared_identity(pool, {}))
+        self.assertTrue(cloud_access.is_shared_identity(pool, None))
+        self.assertTrue(cloud_access.is_shared_identity(pool, {}))
         # The caller's own credentials: Glance tells projects apart.
-        self.assertFalse(credentials.is_shared_identity(
+        self.assertFalse(cloud_access.is_shared_identity(
             pool, {pool['id']: {'token': 't'}}))
-        self.assertFalse(credentials.is_shared_identity(
+        self.assertFalse(cloud_access.is_shared_identity(
             pool, {'pool': {'token': 't'}}))
 
     def test_home_and_unshared_clouds(self):
         home = dict(cloud(), shared=True)
-        self.assertFalse(credentials.is_shared_identity(home, None))
+        self.assertFalse(cloud_access.is_shared_identity(home, None))
         mine = dict(cloud('beta', 'openstack', auth_url='http://k/v3'),
                     shared=False, credential_ref='http://barbican/s')
-        self.assertFalse(credentials.is_shared_identity(mine, None))
+        self.assertFalse(cloud_access.is_shared_identity(mine, None))
 
     def test_a_secret_read_once_is_not_taken_for_the_callers(self):
         pool = dict(cloud('pool', 'openstack', auth_url='http://k/v3'),
                     shared=True, credential_ref='http://barbican/s')
         supplied = {}
-        with mock.patch.object(credentials, 'read_secret',
+        with mock.patch.object(cloud_access, 'read_stored_credentials',
                                return_value={'token': 'svc'}) as read:
             for _ in range(2):
-                self.assertEqual({'token': 'svc'}, credentials.for_cloud(
-                    self.context, pool, supplied))
+                self.assertEqual({'token': 'svc'},
+                                 cloud_access.credentials_for(
+                                     self.context, pool, supplied))
         read.assert_called_once()
-        self.assertTrue(credentials.is_shared_identity(pool, supplied))
+        self.assertTrue(cloud_access.is_shared_identity(pool, supplied))

@@ -159,7 +159,7 @@ class EveryCallReachesTheEndpointTest(testtools.TestCase):
     def _methods(self):
         return [name for name, _ in inspect.getmembers(
             rpcapi.ConductorAPI, inspect.isfunction)
-            if not name.startswith('_')]
+            if not name.startswith(('_', 'can_'))]
 
     def test_each_method(self):
         for name in self._methods():

@@ -110,8 +110,8 @@ class SharedDirectoryTestCase(base.TestCase):
         self.cloud = {'id': 'c1', 'name': 'dev', 'type': 'local',
                       'region': None, 'project_id': 'operator',
                       'shared': True, 'options': {'path': 'dev'}}
-        self.mine = loader.get_driver(self.cloud, project_id='project-a')
-        self.theirs = loader.get_driver(self.cloud, project_id='project-b')
+        self.mine = factory.build(self.cloud, project_id='project-a')
+        self.theirs = factory.build(self.cloud, project_id='project-b')
         remote_id = self.mine.prepare_import('img-a', None)
         self.mine.write_import(remote_id, [b'secret'])
         self.mine.finalize_import(remote_id, driver_base.RemoteImage(
@@ -144,7 +144,7 @@ class SharedDirectoryTestCase(base.TestCase):
     def test_files_without_an_owner_are_the_clouds_projects(self):
         with open(os.path.join(self.mine.directory, 'hand.img'), 'wb') as f:
             f.write(b'x')
-        operator = loader.get_driver(self.cloud, project_id='operator')
+        operator = factory.build(self.cloud, project_id='operator')
         self.assertEqual(['hand'],
                          [i.remote_id for i in operator.list_images()])
         self.assertRaises(exception.RemoteImageNotFound,
