@@ -68,9 +68,9 @@ class GlanceSourceTestCase(conductor_base.LocalCloudsTestCase):
         built = collections.Counter()
         real_build = factory.build
 
-        def counting_build(cloud, credentials=None):
+        def counting_build(cloud, **kwargs):
             built[cloud['id']] += 1
-            return real_build(cloud, credentials=credentials)
+            return real_build(cloud, **kwargs)
 
         with mock.patch.object(factory, 'build', side_effect=counting_build):
             base.run_job_now(self.manager, self.context, job.id,
