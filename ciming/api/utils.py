@@ -7,13 +7,13 @@ import jsonschema
 from oslo_utils import strutils
 import pecan
 
+from ciming.api import cloud_types
 from ciming.api import json_body
 from ciming.api.middleware import microversion
 from ciming.api.middleware import parsable_error
 from ciming.common import exception
 from ciming.common import policy
 from ciming.conf import CONF
-from ciming.drivers import loader
 from ciming import policies
 
 
@@ -192,7 +192,7 @@ def resolve_targets(idents, project_id, disk_format):
     clouds = []
     for ident in idents:
         cloud = resolve_cloud(ident, project_id)
-        capabilities = loader.driver_class(cloud.type).capabilities
+        capabilities = cloud_types.capabilities(cloud.type)
         if not capabilities.can_import:
             raise exception.CapabilityMissing(cloud=cloud.name,
                                               action='import')

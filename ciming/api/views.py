@@ -37,9 +37,8 @@ Job::
 
 import datetime
 
+from ciming.api import cloud_types
 from ciming.api import utils
-from ciming.common import exception
-from ciming.drivers import loader
 
 
 def timestamp(value):
@@ -51,9 +50,8 @@ def timestamp(value):
 
 
 def capabilities(cloud_type):
-    try:
-        caps = loader.driver_class(cloud_type).capabilities
-    except exception.CimingException:
+    caps = cloud_types.capabilities_or_none(cloud_type)
+    if caps is None:
         return None  # the driver of this type is not installed here
     return {'can_export': caps.can_export, 'can_import': caps.can_import,
             'keeps_id': caps.keeps_id}

@@ -18,7 +18,7 @@ from ciming.common import rpc
 from ciming.common import service as ciming_service
 from ciming.common import upload_lease
 from ciming.common import wsgi_server
-from ciming.conductor import executor
+from ciming.conductor import persistence
 from ciming.conductor import rpc_service
 from ciming.conf import CONF
 from ciming.db import api as dbapi
@@ -76,7 +76,7 @@ def main():
     ciming_service.prepare_service()
     data_dir = _absolute_data_dir()
     migration.upgrade()
-    executor.upgrade_persistence()
+    persistence.upgrade_persistence()
     register_local_clouds()
     # Uploads this process was streaming when it was killed.
     upload_lease.recover_own(dbapi.get_instance())

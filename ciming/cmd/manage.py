@@ -5,14 +5,14 @@ import sys
 from oslo_config import cfg
 
 from ciming.common import service as ciming_service
-from ciming.conductor import executor
+from ciming.conductor import persistence
 from ciming.conf import CONF
 from ciming.db.sqlalchemy import migration
 
 
 def _db_sync():
     migration.upgrade(CONF.command.revision)
-    executor.upgrade_persistence()
+    persistence.upgrade_persistence()
 
 
 def _db_version():

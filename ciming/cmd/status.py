@@ -22,13 +22,13 @@ from stevedore import extension
 from ciming.common import keystone
 from ciming.common import rpc
 from ciming.common import service as ciming_service
-from ciming.conductor import executor
+from ciming.conductor import jobboard
 from ciming.conf import CONF
 from ciming.conf import opts as ciming_opts
 from ciming.db import api as dbapi
 from ciming.db.sqlalchemy import migration
 from ciming.drivers import base as driver_base
-from ciming.drivers import loader
+from ciming.drivers import factory
 
 Code = upgradecheck.Code
 Result = upgradecheck.Result
@@ -53,7 +53,7 @@ def probe_jobboard():
 
     Raises whatever TaskFlow or the backend's client library raises.
     """
-    with contextlib.closing(executor.open_jobboard()):
+    with contextlib.closing(jobboard.open_jobboard()):
         pass
 
 
@@ -133,7 +133,7 @@ class Checks(upgradecheck.UpgradeCommands):
                                            entry_point.value, exc))
 
         manager = extension.ExtensionManager(
-            loader.NAMESPACE, invoke_on_load=False,
+            factory.NAMESPACE, invoke_on_load=False,
             on_load_failure_callback=failed)
         loaded = {}
         for ext in manager:
@@ -149,7 +149,7 @@ class Checks(upgradecheck.UpgradeCommands):
         if not loaded:
             return Result(Code.FAILURE, 'No cloud driver is installed '
                                         '(entry points %s).'
-                          % loader.NAMESPACE)
+                          % factory.NAMESPACE)
         try:
             used = {cloud.type for cloud in
                     dbapi.get_instance().list_clouds(project_id=None)}
@@ -167,7 +167,7 @@ class Checks(upgradecheck.UpgradeCommands):
 
     def _check_jobboard(self):
         """The TaskFlow jobboard answers, when one is configured."""
-        if not executor.jobboard_enabled():
+        if not jobboard.jobboard_enabled():
             return Result(Code.SUCCESS, 'No jobboard configured.')
         try:
             probe_jobboard()

@@ -14,11 +14,10 @@ from ciming.common import exception
 from ciming.common import staging
 from ciming.common import states
 from ciming.common import upload_lease
+from ciming.conductor import cloud_access
 from ciming.conductor import executor
 from ciming.conductor import runtime
-from ciming.conductor.tasks import base as task_base
-from ciming.conductor.tasks import complete
-from ciming.conductor.tasks import monitor
+from ciming.conductor import utils
 from ciming.conf import CONF
 from ciming.db import api as dbapi
 
@@ -34,7 +33,7 @@ class ConductorManager:
     def __init__(self, host):
         self.host = host
         self.dbapi = dbapi.get_instance()
-        self.executor = executor.JobExecutor(host, self._end_job)
+        self.executor = executor.JobExecutor(host)
 
     def start(self):
         self.executor.start()
@@ -80,9 +79,6 @@ class ConductorManager:
             LOG.info('Cancelling job %s', job_id)
             job_runtime.cancel_event.set()
 
-    def _end_job(self, job, state, error):
-        executor.end_job(self.dbapi, job, state, error)
-
     def requeue_stale_jobs(self):
         """Run jobs left pending too long: their cast was lost.
 
@@ -121,51 +117,46 @@ class ConductorManager:
         for job in self.dbapi.list_ended_jobs_with_trust():
             LOG.info('Job %(job)s ended %(state)s with its trust; '
                      'deleting it', {'job': job.id, 'state': job.state})
-            values = complete.release_trust(self.dbapi, job)
+            values = utils.release_trust(self.dbapi, job)
             if values:
                 self.dbapi.update_job(job.id, values)
 
     # Questions on clouds, answered synchronously
 
-    def _driver(self, context, credentials, cloud_id, project_id=None):
-        return task_base.get_driver(context, credentials,
-                                    self.dbapi.get_cloud(cloud_id),
-                                    project_id=project_id)
+    # ``credentials`` is always ``{cloud_id: credentials}`` given with the
+    # request; each call reaches its clouds through one CloudAccess.
 
     @messaging.expected_exceptions(exception.CimingException)
     def validate_cloud(self, context, cloud_id, credentials=None):
-        self._driver(context, credentials, cloud_id).validate()
+        clouds = cloud_access.CloudAccess(context, credentials)
+        clouds.driver(cloud_id).validate()
         return True
 
     @messaging.expected_exceptions(exception.CimingException)
     def describe_remote_image(self, context, cloud_id, remote_id,
                               credentials=None):
         """Live metadata of an image in a cloud (for adopt)."""
-        driver = self._driver(context, credentials, cloud_id)
+        driver = cloud_access.CloudAccess(context, credentials).driver(
+            cloud_id)
         return driver.get_image(remote_id).to_dict()
 
     @messaging.expected_exceptions(exception.CimingException)
     def list_cloud_images(self, context, cloud_id, credentials=None):
         """What a cloud holds, tracked by CIMinG or not."""
-        driver = self._driver(context, credentials, cloud_id)
+        driver = cloud_access.CloudAccess(context, credentials).driver(
+            cloud_id)
         return [image.to_dict() for image in driver.list_images()]
 
     @messaging.expected_exceptions(exception.CimingException)
     def verify_location(self, context, image_id, cloud_id, remote_id,
                         force=False, credentials=None):
         image = self.dbapi.get_image(image_id)
-        driver = self._driver(context, credentials, cloud_id,
-                              project_id=image.project_id)
+        driver = cloud_access.CloudAccess(
+            context, credentials, project_id=image.project_id).driver(
+                cloud_id)
         remote = driver.get_image(remote_id)
         if not force:
-            for field in ('os_hash_value', 'checksum', 'size'):
-                mine, theirs = getattr(image, field), getattr(remote, field)
-                if mine is not None and theirs is not None \
-                        and mine != theirs:
-                    raise exception.ChecksumMismatch(
-                        cloud=driver.name,
-                        reason='%s is %s, the image has %s'
-                               % (field, theirs, mine))
+            utils.check_remote_copy(image, remote, driver.name)
         return remote.to_dict()
 
     @messaging.expected_exceptions(exception.CimingException)
@@ -177,13 +168,13 @@ class ConductorManager:
         data it tracks still exists.
         """
         image = self.dbapi.get_image(image_id)
+        clouds = cloud_access.CloudAccess(context, credentials,
+                                          project_id=image.project_id)
         failed = {}
         for loc in image.locations:
             if loc.remote_id:
                 try:
-                    self._driver(context, credentials, loc.cloud_id,
-                                 project_id=image.project_id).delete(
-                        loc.remote_id)
+                    clouds.driver(loc.cloud_id).delete(loc.remote_id)
                 except exception.CimingException as exc:
                     failed[self.dbapi.get_cloud(loc.cloud_id).name] = (
                         exc.message)
@@ -200,20 +191,23 @@ class ConductorManager:
     def refresh_image(self, context, image_id, credentials=None):
         """Check every location of an image now; return live metadata."""
         image = self.dbapi.get_image(image_id)
-        results = monitor.refresh_locations(self.dbapi, context,
-                                            credentials, image)
+        results = utils.refresh_locations(
+            self.dbapi, cloud_access.CloudAccess(
+                context, credentials, project_id=image.project_id), image)
         if not self.dbapi.list_jobs(filters={
                 'image_id': image_id,
                 'state': states.JOB_ACTIVE_STATES}, limit=1):
-            complete.settle_image(self.dbapi, image_id)
+            utils.settle_image(self.dbapi, image_id)
         return results
 
     @messaging.expected_exceptions(exception.CimingException)
     def describe_locations(self, context, image_id, credentials=None):
         """Live metadata of every location, writing nothing (readers)."""
         image = self.dbapi.get_image(image_id)
-        return monitor.refresh_locations(self.dbapi, context, credentials,
-                                         image, record=False)
+        return utils.refresh_locations(
+            self.dbapi, cloud_access.CloudAccess(
+                context, credentials, project_id=image.project_id), image,
+            record=False)
 
     # Periodic work
 
@@ -241,4 +235,4 @@ class ConductorManager:
             staging.StagingArea().delete(image.id)
             self.dbapi.update_image(image.id, {'staged': False,
                                                'staged_host': None})
-            complete.settle_image(self.dbapi, image.id)
+            utils.settle_image(self.dbapi, image.id)

@@ -11,7 +11,11 @@ import dataclasses
 
 @dataclasses.dataclass(frozen=True)
 class Capabilities:
-    """What a kind of cloud can do, checked by the API before any job."""
+    """What a kind of cloud can do, checked by the API before any job.
+
+    Each optional operation of :class:`CloudDriver` has a flag here; a
+    driver whose flag is False does not offer it.
+    """
 
     can_export: bool
     can_import: bool
@@ -19,9 +23,15 @@ class Capabilities:
     disk_formats: tuple = None
     # True when the remote image carries CIMinG's unified id as its id.
     keeps_id: bool = False
-    # True when the cloud may copy an image from another cloud by itself
-    # (CloudDriver.pull_import), sparing the conductor the data.
-    server_side_copy: bool = False
+    # find_by_hash(): active images with a given sha512 (de-duplication).
+    can_find_by_hash: bool = False
+    # pull_import(): the cloud copies an image from another one itself
+    # (glance-download, EC2 copy_image), sparing the conductor the data.
+    can_copy_server_side: bool = False
+    # update_metadata(): properties, tags, visibility of a remote image.
+    can_update_metadata: bool = False
+    # deprecate(): mark a remote image as deprecated.
+    can_deprecate: bool = False
 
     def accepts(self, disk_format):
         return self.disk_formats is None or disk_format in self.disk_formats
@@ -45,6 +55,25 @@ class RemoteImage:
 
     def to_dict(self):
         return dataclasses.asdict(self)
+
+
+# Compared strongest first: the first difference found is reported.
+_DATA_FIELDS = ('os_hash_value', 'checksum', 'size')
+
+
+def data_mismatch(expected, actual):
+    """How two descriptions of an image's data disagree, or None.
+
+    ``expected`` and ``actual`` are anything with ``size``, ``checksum``
+    and ``os_hash_value`` (a RemoteImage, an image record); a field one
+    of them does not know is not compared. Returns ``(field, expected
+    value, actual value)`` of the first difference.
+    """
+    for field in _DATA_FIELDS:
+        want, got = getattr(expected, field), getattr(actual, field)
+        if want is not None and got is not None and want != got:
+            return field, want, got
+    return None
 
 
 class CloudDriver(metaclass=abc.ABCMeta):
@@ -116,8 +145,12 @@ class CloudDriver(metaclass=abc.ABCMeta):
     def get_image(self, remote_id):
         """One image's :class:`RemoteImage`; RemoteImageNotFound if gone."""
 
-    def open_export(self, remote_id):
-        """A readable binary stream of the image data."""
+    def open_export(self, remote_id, described=None):
+        """A readable binary stream of the image data.
+
+        ``described`` is the image's RemoteImage when the caller has just
+        read it, so that the driver need not read it again.
+        """
         raise NotImplementedError()
 
     def prepare_import(self, image_id, meta):
@@ -132,6 +165,27 @@ class CloudDriver(metaclass=abc.ABCMeta):
         """Consume the iterable of byte chunks into the remote image."""
         raise NotImplementedError()
 
+    def finalize_import(self, remote_id, expected):
+        """Make the image usable and verify it against ``expected``.
+
+        ``expected`` is a RemoteImage with size and hashes; raises
+        DriverError on a mismatch. Returns the final RemoteImage.
+        """
+        raise NotImplementedError()
+
+    @abc.abstractmethod
+    def delete(self, remote_id):
+        """Delete the remote image; no error if it is already gone."""
+
+    # Optional operations, each offered when its capability says so.
+
+    def find_by_hash(self, os_hash_value):
+        """Active images whose sha512 is ``os_hash_value``.
+
+        Offered when ``capabilities.can_find_by_hash``.
+        """
+        raise NotImplementedError()
+
     def pull_import(self, remote_id, source, source_remote_id):
         """Have the cloud copy the data of a source's image by itself.
 
@@ -144,14 +198,16 @@ class CloudDriver(metaclass=abc.ABCMeta):
         """
         return False
 
-    def finalize_import(self, remote_id, expected):
-        """Make the image usable and verify it against ``expected``.
+    def update_metadata(self, remote_id, properties):
+        """Set properties (tags, visibility) of a remote image.
 
-        ``expected`` is a RemoteImage with size and hashes; raises
-        DriverError on a mismatch. Returns the final RemoteImage.
+        Offered when ``capabilities.can_update_metadata``.
         """
         raise NotImplementedError()
 
-    @abc.abstractmethod
-    def delete(self, remote_id):
-        """Delete the remote image; no error if it is already gone."""
+    def deprecate(self, remote_id):
+        """Mark a remote image deprecated.
+
+        Offered when ``capabilities.can_deprecate``.
+        """
+        raise NotImplementedError()

@@ -187,7 +187,7 @@ class LocalDriver(base.CloudDriver):
                                 properties=meta.get('properties', {}),
                                 **known)
 
-    def open_export(self, remote_id):
+    def open_export(self, remote_id, described=None):
         self.get_image(remote_id)
         return open(self._file(remote_id, _DATA), 'rb')
 

@@ -17,7 +17,7 @@ import testtools
 from ciming.common import context
 from ciming.common import staging
 from ciming.common import states
-from ciming.conductor import executor
+from ciming.conductor import persistence
 from ciming.conductor import runtime
 from ciming.conf import CONF
 from ciming.db import api as dbapi
@@ -41,7 +41,7 @@ def _init_db_once():
                       'sqlite:///%s/taskflow.sqlite' % _DB_DIR,
                       group='taskflow')
     migration.upgrade()
-    executor.upgrade_persistence()
+    persistence.upgrade_persistence()
 
 
 def _wipe_tables():
@@ -79,7 +79,7 @@ def run_job_now(manager, context, job_id, credentials=None):
     job = manager.dbapi.get_job(job_id)
     runtime.register(job, context, credentials)
     try:
-        executor.save_flow(job)
+        persistence.save_flow(job)
         manager.executor.run(job_id)
     finally:
         runtime.forget(job_id)

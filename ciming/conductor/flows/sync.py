@@ -3,18 +3,20 @@
 It serves both a fresh upload (the source is the staging area) and a sync
 from a cloud that holds the image (the source is that cloud):
 
-    refresh the other locations → describe the source →
-    prepare each target (with the source's carried properties) →
-    transfer (read once, fan out) → finalize each target → complete
+    (settle on revert) → refresh the other locations → choose the
+    source → prepare each target (with the source's carried properties)
+    → transfer (read once, fan out) → finalize each target → complete
 
 A failure of the whole flow (the source is corrupt, the job is cancelled)
-reverts every prepare, deleting whatever the job created in the targets.
+reverts every prepare, deleting whatever the job created in the targets,
+and then settles the job as failed or cancelled.
 """
 
 from taskflow.patterns import linear_flow
 
-from ciming.conductor.tasks import complete
+from ciming.conductor.tasks import lifecycle
 from ciming.conductor.tasks import monitor
+from ciming.conductor.tasks import source
 from ciming.conductor.tasks import targets
 from ciming.conductor.tasks import transfer
 
@@ -22,10 +24,11 @@ from ciming.conductor.tasks import transfer
 def get_sync_flow(cloud_ids):
     """Build the flow for a job whose targets are ``cloud_ids``."""
     flow = linear_flow.Flow('sync')
+    flow.add(lifecycle.SettleJobOnRevert())
     flow.add(monitor.RefreshLocations(cloud_ids))
-    flow.add(monitor.DescribeSource())
+    flow.add(source.ChooseSource())
     flow.add(*[targets.PrepareTarget(c) for c in cloud_ids])
     flow.add(transfer.Transfer(cloud_ids))
     flow.add(*[targets.FinalizeTarget(c) for c in cloud_ids])
-    flow.add(complete.CompleteJob(name='complete'))
+    flow.add(lifecycle.CompleteJob(name='complete'))
     return flow

@@ -7,6 +7,7 @@ from ciming.common import exception
 from ciming.common import states
 from ciming.common import testhooks
 from ciming.conductor.tasks import base
+from ciming.drivers import base as driver_base
 
 LOG = log.getLogger(__name__)
 
@@ -30,11 +31,12 @@ class PrepareTarget(base.JobTask):
                          provides=remote_key(cloud_id),
                          inject={'cloud_id': cloud_id})
 
-    def execute(self, job_id, image_id, cloud_id, source_properties):
+    def execute(self, job_id, image_id, cloud_id, source_image):
         testhooks.pause(testhooks.BEFORE_PREPARE, job_id, image_id)
         image = self.dbapi.get_image(image_id)
         meta = base.expected_image(image)
-        meta.properties = dict(source_properties)
+        meta.properties = dict((source_image or {}).get('properties')
+                               or {})
         try:
             driver = self.driver_for(job_id, cloud_id)
             if self._link_duplicate(driver, job_id, image, cloud_id):
@@ -52,10 +54,10 @@ class PrepareTarget(base.JobTask):
         return remote_id
 
     def _link_duplicate(self, driver, job_id, image, cloud_id):
-        find = getattr(driver, 'find_by_hash', None)
-        if find is None or not image.os_hash_value:
+        if not driver.capabilities.can_find_by_hash \
+                or not image.os_hash_value:
             return False
-        same = [r for r in find(image.os_hash_value)
+        same = [r for r in driver.find_by_hash(image.os_hash_value)
                 if r.size in (None, image.size)]
         if not same:
             return False
@@ -120,12 +122,12 @@ class FinalizeTarget(base.JobTask):
 
 def _verify(image, remote):
     """Compare what the cloud reports with the image's own size and hash."""
-    for field in ('size', 'checksum', 'os_hash_value'):
-        want, got = getattr(image, field), getattr(remote, field)
-        if want is not None and got is not None and want != got:
-            raise exception.TransferFailed(
-                reason='the cloud reports %s %s, expected %s'
-                       % (field, got, want))
+    mismatch = driver_base.data_mismatch(image, remote)
+    if mismatch is not None:
+        field, want, got = mismatch
+        raise exception.TransferFailed(
+            reason='the cloud reports %s %s, expected %s'
+                   % (field, got, want))
 
 
 def discard_remote(driver, remote_id):

@@ -13,6 +13,7 @@ from ciming.common import testhooks
 from ciming.conductor.tasks import base
 from ciming.conductor.tasks import targets as target_tasks
 from ciming.conf import CONF
+from ciming.drivers import base as driver_base
 
 LOG = log.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class Transfer(base.JobTask):
                                    for c in cloud_ids])
         self.cloud_ids = list(cloud_ids)
 
-    def execute(self, job_id, image_id, source, **prepared):
+    def execute(self, job_id, image_id, source, source_image, **prepared):
         image = self.dbapi.get_image(image_id)
         remote_ids = {c: prepared[target_tasks.remote_key(c)]
                       for c in self.cloud_ids
@@ -47,17 +48,19 @@ class Transfer(base.JobTask):
         drivers = {c: self.driver_for(job_id, c) for c in remote_ids}
         pullers = self._pullers(image, source, drivers)
         if not pullers:
-            return self._stream(job_id, image, source, drivers, remote_ids)
+            return self._stream(job_id, image, source, source_image, drivers,
+                                remote_ids)
 
         # Server-side copies run while the other targets are streamed to;
         # a target whose copy did not happen is streamed to afterwards.
-        source_driver = self.driver_for(job_id, source['cloud_id'])
+        source_driver = self.driver_for(job_id, source_image['cloud_id'])
         with futures.ThreadPoolExecutor(len(pullers)) as pool:
             pulls = {c: pool.submit(self._pull, job_id, drivers[c],
-                                    remote_ids[c], source_driver, source)
+                                    remote_ids[c], source_driver,
+                                    source_image['remote_id'])
                      for c in pullers}
             transferred = self._stream(
-                job_id, image, source, drivers,
+                job_id, image, source, source_image, drivers,
                 {c: r for c, r in remote_ids.items() if c not in pulls})
             not_pulled = {}
             for cloud_id, pull in pulls.items():
@@ -67,8 +70,8 @@ class Transfer(base.JobTask):
                         job_id, cloud_id, {'bytes_done': image.size})
                 else:
                     not_pulled[cloud_id] = remote_ids[cloud_id]
-        transferred.update(self._stream(job_id, image, source, drivers,
-                                        not_pulled))
+        transferred.update(self._stream(job_id, image, source, source_image,
+                                        drivers, not_pulled))
         return transferred
 
     @staticmethod
@@ -82,21 +85,22 @@ class Transfer(base.JobTask):
                 or image.os_hash_value is None):
             return []
         return [c for c, driver in drivers.items()
-                if driver.capabilities.server_side_copy]
+                if driver.capabilities.can_copy_server_side]
 
     @staticmethod
-    def _pull(job_id, driver, remote_id, source_driver, source):
+    def _pull(job_id, driver, remote_id, source_driver, source_remote_id):
         """Whether ``driver``'s cloud copied the source image itself."""
         try:
             return driver.pull_import(remote_id, source_driver,
-                                      source['remote_id'])
+                                      source_remote_id)
         except exception.CimingException as exc:
             LOG.warning('Job %(job)s: server-side copy to %(cloud)s failed, '
                         'streaming instead: %(error)s',
                         {'job': job_id, 'cloud': driver.name, 'error': exc})
             return False
 
-    def _stream(self, job_id, image, source, drivers, remote_ids):
+    def _stream(self, job_id, image, source, source_image, drivers,
+                remote_ids):
         """Read the source once, write every one of ``remote_ids``."""
         if not remote_ids:
             return {}
@@ -112,7 +116,8 @@ class Transfer(base.JobTask):
             digests = streams.Digests()
             digests.attach(fanout)
 
-        with self._open_source(job_id, image, source) as stream:
+        with self._open_source(job_id, image, source,
+                               source_image) as stream:
             results = fanout.run(streams.read_chunks(
                 stream, CONF.transfer.chunk_size))
         # When every target failed the source was not read to its end:
@@ -133,11 +138,13 @@ class Transfer(base.JobTask):
                 self.fail_target(job_id, image.id, cloud_id, error)
         return transferred
 
-    def _open_source(self, job_id, image, source):
+    def _open_source(self, job_id, image, source, source_image):
         if source['type'] == 'staging':
             return staging.StagingArea().open(image.id)
-        driver = self.driver_for(job_id, source['cloud_id'])
-        return driver.open_export(source['remote_id'])
+        described = driver_base.RemoteImage(**{
+            k: v for k, v in source_image.items() if k != 'cloud_id'})
+        driver = self.driver_for(job_id, source_image['cloud_id'])
+        return driver.open_export(described.remote_id, described)
 
     def _check_source(self, image, size, digests):
         """The bytes read must be the image's; learn its hash if unknown."""

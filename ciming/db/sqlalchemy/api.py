@@ -5,11 +5,7 @@ and is retried on a deadlock or a lock timeout
 (:mod:`ciming.db.sqlalchemy.contention`).
 """
 
-import contextlib
-import threading
-
 from oslo_db import exception as db_exc
-from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import utils as db_utils
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -20,65 +16,13 @@ from ciming.common import states
 from ciming.db import api
 from ciming.db.sqlalchemy import contention
 from ciming.db.sqlalchemy import models
-
-_CONTEXT = threading.local()
+from ciming.db.sqlalchemy import queries
+from ciming.db.sqlalchemy import uploads
 
 
 def get_backend():
     """The backend is this module's Connection."""
     return Connection()
-
-
-def _session_for_read():
-    return enginefacade.reader.using(_CONTEXT)
-
-
-@contextlib.contextmanager
-def _session_for_write():
-    with contention.writing(), \
-            enginefacade.writer.using(_CONTEXT) as session:
-        yield session
-
-
-def _visible(query, model, project_id):
-    if project_id is None:
-        return query
-    if model is models.Cloud:
-        return query.filter(sa.or_(model.project_id == project_id,
-                                   model.shared.is_(True)))
-    return query.filter(model.project_id == project_id)
-
-
-def _paginate(query, model, limit, sort_key, sort_dir, marker=None):
-    """A page of a keyset over (sort_key, id), NULLs included.
-
-    The order is total and the same on every database: NULLs of the sort
-    key come before every value ascending, after them descending, and the
-    id breaks ties. (oslo.db's paginate_query compares the marker's NULL
-    with ``<``/``>``, which matches nothing, so pages skipped or lost
-    records; and databases disagree on where NULLs sort.)
-    """
-    column = getattr(model, sort_key)
-    is_value = sa.case((column.is_(None), 0), else_=1)
-    ascending = sort_dir == 'asc'
-    direction = sa.asc if ascending else sa.desc
-    query = query.order_by(direction(is_value), direction(column),
-                           direction(model.id))
-    if marker is not None:
-        after = (lambda a, b: a > b) if ascending else (lambda a, b: a < b)
-        value = getattr(marker, sort_key)
-        if value is None:
-            same_key = sa.and_(column.is_(None), after(model.id, marker.id))
-            later_keys = column.isnot(None) if ascending else sa.false()
-        else:
-            same_key = sa.and_(column == value, after(model.id, marker.id))
-            later_keys = after(column, value)
-            if not ascending:
-                later_keys = sa.or_(later_keys, column.is_(None))
-        query = query.filter(sa.or_(same_key, later_keys))
-    if limit is not None:
-        query = query.limit(limit)
-    return query
 
 
 def _guarded_update(session, model, ident, values, column, expected):
@@ -103,32 +47,13 @@ def _update_or_raise(session, model, ident, values, column, expected,
         reason='expected %s' % ', '.join(expected))
 
 
-# An image whose upload did not finish: queued again, as if never begun.
-UPLOAD_RESET = {
-    'status': states.IMAGE_QUEUED, 'size': None, 'checksum': None,
-    'os_hash_algo': None, 'os_hash_value': None, 'staged': False,
-    'staged_host': None, 'upload_host': None, 'upload_pid': None,
-    'upload_heartbeat_at': None,
-}
+_session_for_read = queries.session_for_read
+_session_for_write = queries.session_for_write
+_visible = queries.visible
+_paginate = queries.paginate
 
 
-def _uploads_of(query, host=None, pid=None):
-    query = query.filter(models.Image.status == states.IMAGE_UPLOADING)
-    if host is not None:
-        query = query.filter(models.Image.upload_host == host)
-    if pid is not None:
-        query = query.filter(models.Image.upload_pid == pid)
-    return query
-
-
-def _lease_ended(query, before):
-    return query.filter(sa.or_(
-        models.Image.upload_heartbeat_at < before,
-        sa.and_(models.Image.upload_heartbeat_at.is_(None),
-                models.Image.updated_at < before)))
-
-
-class Connection(api.Connection):
+class Connection(uploads.UploadLeases, api.Connection):
 
     # Clouds
 
@@ -275,34 +200,6 @@ class Connection(api.Connection):
             if not session.query(models.Image).filter(
                     models.Image.id == image_id).delete():
                 raise exception.ImageNotFound(image=image_id)
-
-    # The lease of an upload in progress
-
-    @contention.retry_on_contention
-    def renew_upload(self, image_id, host, pid):
-        with _session_for_write() as session:
-            return _uploads_of(session.query(models.Image), host, pid).filter(
-                models.Image.id == image_id).update(
-                {'upload_heartbeat_at': timeutils.utcnow()},
-                synchronize_session=False) == 1
-
-    def list_uploads(self, host=None, heartbeat_before=None):
-        with _session_for_read() as session:
-            query = _uploads_of(session.query(models.Image), host)
-            if heartbeat_before is not None:
-                query = _lease_ended(query, heartbeat_before)
-            return query.all()
-
-    @contention.retry_on_contention
-    def reset_upload(self, image_id, host, pid, heartbeat_before=None):
-        with _session_for_write() as session:
-            query = _uploads_of(session.query(models.Image), host,
-                                pid).filter(models.Image.id == image_id)
-            if heartbeat_before is not None:
-                query = _lease_ended(query, heartbeat_before)
-            return query.update(dict(
-                UPLOAD_RESET, updated_at=timeutils.utcnow()),
-                synchronize_session=False) == 1
 
     # Locations
 

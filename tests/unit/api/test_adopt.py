@@ -6,7 +6,7 @@ from unittest import mock
 from ciming.common import exception
 from ciming.common import policy
 from ciming.drivers import base as driver_base
-from ciming.drivers import loader
+from ciming.drivers import factory
 from ciming.drivers import local
 from ciming import policies
 from tests.unit.api import base
@@ -20,7 +20,7 @@ class ImportOnlyDriver(local.LocalDriver):
                                             can_import=True)
 
 
-_REAL_DRIVER_CLASS = loader.driver_class
+_REAL_DRIVER_CLASS = factory.driver_class
 
 
 def _driver_class(cloud_type):
@@ -33,7 +33,7 @@ class AdoptTestCase(base.APITestCase):
 
     def setUp(self):
         super().setUp()
-        patcher = mock.patch.object(loader, 'driver_class',
+        patcher = mock.patch.object(factory, 'driver_class',
                                     side_effect=_driver_class)
         patcher.start()
         self.addCleanup(patcher.stop)

@@ -12,7 +12,7 @@ import logging
 
 import fixtures
 
-from ciming.api import credentials
+from ciming.api import request_credentials
 from ciming.common import exception
 from tests.unit.api import base
 
@@ -61,7 +61,7 @@ class CredentialsTestCase(base.APITestCase):
         self.dbapi.update_image(self.image['id'], {'status': 'partial'})
 
     def _header(self, document):
-        return {credentials.HEADER: encode(document)}
+        return {request_credentials.HEADER: encode(document)}
 
     def _upload(self, headers):
         all_headers = {'Content-Type': 'application/octet-stream'}
@@ -202,7 +202,7 @@ class CredentialsTestCase(base.APITestCase):
 
     def _header_calls(self, value):
         """Responses of every call that takes the header, with ``value``."""
-        headers = {credentials.HEADER: value}
+        headers = {request_credentials.HEADER: value}
         return [
             self._upload(headers),
             self.get('/v1/clouds/dev-a/images', headers=headers),
@@ -243,7 +243,7 @@ class CredentialsTestCase(base.APITestCase):
                       base64.b64encode(b'\xff\xfe').decode()):
             for response in self._header_calls(value):
                 error = self.assertError(response, 400, 'invalid_parameter')
-                self.assertIn(credentials.HEADER, error['message'])
+                self.assertIn(request_credentials.HEADER, error['message'])
         self._assert_nothing_changed()
 
     # Wrong shapes: a schema error that does not quote the secret

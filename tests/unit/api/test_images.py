@@ -4,7 +4,7 @@ from unittest import mock
 
 from ciming.common import states
 from ciming.drivers import base as driver_base
-from ciming.drivers import loader
+from ciming.drivers import factory
 from ciming.drivers import local
 from tests.unit.api import base
 
@@ -19,7 +19,7 @@ class RawOnlyDriver(local.LocalDriver):
                                             disk_formats=('raw',))
 
 
-_REAL_DRIVER_CLASS = loader.driver_class
+_REAL_DRIVER_CLASS = factory.driver_class
 FAKE_DRIVERS = {'export-only': ExportOnlyDriver, 'raw-only': RawOnlyDriver}
 
 
@@ -32,7 +32,7 @@ class ImagesTestCase(base.APITestCase):
 
     def setUp(self):
         super().setUp()
-        patcher = mock.patch.object(loader, 'driver_class',
+        patcher = mock.patch.object(factory, 'driver_class',
                                     side_effect=_driver_class)
         patcher.start()
         self.addCleanup(patcher.stop)

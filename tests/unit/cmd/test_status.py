@@ -12,7 +12,7 @@ from ciming.cmd import status
 from ciming.common import keystone
 from ciming.common import rpc
 from ciming.db.sqlalchemy import migration
-from ciming.drivers import loader
+from ciming.drivers import factory
 from tests.unit import base
 
 Code = upgradecheck.Code
@@ -93,7 +93,7 @@ class DriversCheckTest(base.TestCase):
     def _manager(self, plugins, broken=()):
         """A stand-in ExtensionManager class with these extensions."""
         def make(namespace, invoke_on_load, on_load_failure_callback):
-            self.assertEqual(loader.NAMESPACE, namespace)
+            self.assertEqual(factory.NAMESPACE, namespace)
             for name, value in broken:
                 entry_point = mock.Mock(value=value)
                 entry_point.name = name
@@ -107,11 +107,11 @@ class DriversCheckTest(base.TestCase):
     def test_installed_drivers_succeed(self):
         result = status.Checks()._check_drivers()
         self.assertEqual(Code.SUCCESS, result.code, result.details)
-        for cloud_type in loader.cloud_types():
+        for cloud_type in factory.cloud_types():
             self.assertIn(cloud_type, result.details)
 
     def test_driver_that_does_not_import_fails(self):
-        local = loader.driver_class('local')
+        local = factory.driver_class('local')
         with self._manager({'local': local},
                            broken=[('aws', 'ciming.drivers.aws:AwsDriver')]):
             result = status.Checks()._check_drivers()

@@ -5,23 +5,20 @@ failures for Exceptions only, so a BaseException leaves the persisted
 flow as a killed process would (the task RUNNING, those before it done).
 """
 
-import datetime
 import hashlib
 import os
 import time
 from unittest import mock
 
-from oslo_utils import timeutils
-
 from ciming.common import staging
 from ciming.common import states
 from ciming.conductor import executor
-from ciming.conductor import manager
+from ciming.conductor import persistence
 from ciming.conductor import runtime
 from ciming.conductor.tasks import targets
 from ciming.conductor.tasks import transfer
 from ciming.drivers import local
-from tests.unit import base
+from tests.unit.conductor import base as conductor_base
 
 DATA = os.urandom(1024 * 1024 + 3)
 CANARY = 'canary-of-the-executor-test'
@@ -31,23 +28,13 @@ class Crash(BaseException):
     """The process died here."""
 
 
-class ExecutorTestCase(base.TestCase):
+class ExecutorTestCase(conductor_base.LocalCloudsTestCase):
 
-    def setUp(self):
-        super().setUp()
-        self.config(chunk_size=64 * 1024, group='transfer')
-        self.config(progress_interval=0.05, group='conductor')
-        self.cloud_a = self.create_local_cloud('dev-a')
-        self.cloud_b = self.create_local_cloud('dev-b')
-        self.manager = manager.ConductorManager('host-a')
-        self.addCleanup(self.manager.stop)
-
-    def _dir(self, cloud):
-        return local.resolve_path(cloud.options['path'])
+    HOST = 'host-a'
 
     def _files(self, cloud, image_id):
         try:
-            return sorted(n for n in os.listdir(self._dir(cloud))
+            return sorted(n for n in os.listdir(self._cloud_dir(cloud))
                           if n.startswith(image_id))
         except FileNotFoundError:
             return []
@@ -79,19 +66,19 @@ class ExecutorTestCase(base.TestCase):
         """Run the job on host-a until ``task_class`` starts: it dies."""
         with mock.patch.object(task_class, 'execute', side_effect=Crash):
             runtime.register(job, self.context, credentials)
-            executor.save_flow(job)
+            persistence.save_flow(job)
             try:
                 self.assertRaises(Crash, self.manager.executor.run, job.id)
             finally:
                 runtime.forget(job.id)
 
     def _atom_states(self, job_id):
-        flow_detail = executor.load_flow_detail(job_id)
+        flow_detail = persistence.load_flow_detail(job_id)
         return {atom.name: atom.state for atom in flow_detail}
 
     def _take_over(self, job_id, credentials=None):
         """Another conductor takes the job over (a jobboard claim)."""
-        other = executor.JobExecutor('host-b', self.manager._end_job)
+        other = executor.JobExecutor('host-b')
         job = self.dbapi.get_job(job_id)
         if credentials is not None:
             runtime.register(job, None, credentials)
@@ -106,17 +93,17 @@ class ExecutorTestCase(base.TestCase):
         for cloud in (self.cloud_a, self.cloud_b):
             self.assertEqual([job.image_id + '.img', job.image_id + '.json'],
                              self._files(cloud, job.image_id))
-            with open(os.path.join(self._dir(cloud),
+            with open(os.path.join(self._cloud_dir(cloud),
                                    job.image_id + '.img'), 'rb') as f:
                 self.assertEqual(DATA, f.read())
         self.assertFalse(staging.StagingArea().exists(job.image_id))
         self.assertFalse(self.dbapi.get_image(job.image_id).staged)
-        self.assertIsNone(executor.load_flow_detail(job.id))
+        self.assertIsNone(persistence.load_flow_detail(job.id))
 
     def test_store_holds_ids_only(self):
         job = self._job()
         self.assertEqual({'job_id', 'image_id', 'source'},
-                         set(executor.store_for(job)))
+                         set(persistence.store_for(job)))
 
     def test_crash_before_finalize_resumes_there(self):
         job = self._job()
@@ -159,10 +146,10 @@ class ExecutorTestCase(base.TestCase):
         job = self._job()
         secret = {'another-cloud': {'username': 'u', 'password': CANARY}}
         self._crash_in(targets.FinalizeTarget, job, credentials=secret)
-        database = executor.persistence_backend().engine.url.database
+        database = persistence.persistence_backend().engine.url.database
         with open(database, 'rb') as data:
             self.assertNotIn(CANARY.encode(), data.read())
-        flow_detail = executor.load_flow_detail(job.id)
+        flow_detail = persistence.load_flow_detail(job.id)
         for atom in flow_detail:
             self.assertNotIn(CANARY, repr(atom.to_dict()))
         self.assertNotIn(CANARY, repr(flow_detail.meta))
@@ -211,109 +198,6 @@ class ExecutorTestCase(base.TestCase):
     def test_finished_job_is_not_run_again(self):
         job = self._job()
         self.dbapi.update_job(job.id, {'state': states.JOB_CANCELLED})
-        with mock.patch.object(executor.engines, 'load_from_detail') as load:
+        with mock.patch.object(persistence, 'load_engine') as load:
             self.manager.executor.run(job.id, takeover=True)
         load.assert_not_called()
-
-
-class BoardJob:
-
-    def __init__(self, details, age=0):
-        self.details = details
-        self.created_on = timeutils.utcnow() - datetime.timedelta(
-            seconds=age)
-
-
-class JobboardTestCase(base.TestCase):
-    """The jobboard side, with a fake board."""
-
-    def setUp(self):
-        super().setUp()
-        self.config(jobboard_expiration_time=10, group='taskflow')
-        self.cloud = self.create_local_cloud('dev-a')
-        self.executor = executor.JobExecutor('host-a', mock.Mock())
-        self.board = self.executor._board = mock.Mock()
-        self.board.post.side_effect = lambda name, book, details: BoardJob(
-            details)
-        self.addCleanup(self.executor._pool.shutdown)
-        self.job = self.dbapi.create_job(
-            {'project_id': 'project-a',
-             'image_id': self.dbapi.create_image(
-                 {'project_id': 'project-a', 'name': 'img',
-                  'disk_format': 'raw', 'container_format': 'bare',
-                  'status': states.IMAGE_QUEUED},
-                 [self.cloud.id]).id,
-             'action': states.ACTION_SYNC,
-             'source': {'type': 'staging'},
-             'image_status': states.IMAGE_IMPORTING}, [self.cloud.id])
-        self.addCleanup(runtime.forget, self.job.id)
-        self.addCleanup(executor.destroy_flow, self.job.id)
-
-    def test_job_without_credentials_is_posted_for_anyone(self):
-        self.executor.submit(self.job, self.context, None)
-        self.board.post.assert_called_once_with(
-            self.job.id, book=None, details={'job_id': self.job.id})
-        self.board.claim.assert_not_called()
-        # Nothing held here: whoever claims it acts through its project.
-        self.assertIsNone(runtime.find(self.job.id))
-        self.assertIsNotNone(executor.load_flow_detail(self.job.id))
-
-    def test_job_with_credentials_is_claimed_by_its_holder(self):
-        with mock.patch.object(self.executor, '_claimed') as claimed:
-            self.executor.submit(self.job, self.context,
-                                 {self.cloud.id: {'password': CANARY}})
-        details = self.board.post.call_args[1]['details']
-        self.assertEqual({'job_id': self.job.id, 'holder': 'host-a'},
-                         details)
-        self.assertNotIn(CANARY, repr(self.board.post.call_args))
-        self.board.claim.assert_called_once_with(mock.ANY, 'host-a',
-                                                 expiry=10)
-        claimed.assert_called_once_with(mock.ANY)
-        self.assertEqual({self.cloud.id: {'password': CANARY}},
-                         runtime.find(self.job.id).credentials)
-
-    def test_others_leave_a_held_job_alone_until_it_expires(self):
-        fresh = BoardJob({'job_id': 'j', 'holder': 'host-b'}, age=1)
-        old = BoardJob({'job_id': 'j', 'holder': 'host-b'}, age=11)
-        bare = BoardJob({'job_id': 'j'}, age=0)
-        self.assertFalse(self.executor._may_claim(fresh))
-        self.assertTrue(self.executor._may_claim(old))
-        self.assertTrue(self.executor._may_claim(bare))
-
-    def test_posted(self):
-        self.board.iterjobs.return_value = [BoardJob({'job_id': 'x'}),
-                                            BoardJob({'job_id': 'y'})]
-        self.assertTrue(self.executor.posted('y'))
-        self.assertFalse(self.executor.posted('z'))
-
-    def test_requeue_skips_a_job_already_posted(self):
-        conductor = manager.ConductorManager('host-a')
-        conductor.executor = self.executor
-        self.config(pending_timeout=1, group='conductor')
-        self.config(shared=True, group='staging')
-        self.dbapi.update_job(self.job.id, {
-            'created_at': timeutils.utcnow() - datetime.timedelta(
-                seconds=60)})
-        self.board.iterjobs.return_value = [
-            BoardJob({'job_id': self.job.id})]
-        with mock.patch.object(self.executor, 'submit') as submit:
-            conductor.requeue_stale_jobs()
-        submit.assert_not_called()
-        self.board.iterjobs.return_value = []
-        with mock.patch.object(self.executor, 'submit') as submit:
-            conductor.requeue_stale_jobs()
-        submit.assert_called_once_with(mock.ANY, mock.ANY, None)
-
-    def test_claim_with_expiry(self):
-        self.executor._claim(BoardJob({'job_id': 'x'}))
-        self.board.claim.assert_called_once_with(mock.ANY, 'host-a',
-                                                 expiry=10)
-
-    def test_zookeeper_claims_without_expiry(self):
-        # Its claim() takes no expiry; its jobs have no extend_expiry.
-        self.config(jobboard_backend='zookeeper', group='taskflow')
-        self.executor._claim(BoardJob({'job_id': 'x'}))
-        self.board.claim.assert_called_once_with(mock.ANY, 'host-a')
-        done = mock.Mock()
-        self.executor._renew_claim(BoardJob({'job_id': 'x'}), done)
-        done.wait.assert_not_called()

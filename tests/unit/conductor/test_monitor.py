@@ -4,6 +4,7 @@ The clouds are real local clouds (directories); what a remote cloud does
 behind CIMinG's back is done to their files.
 """
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -18,50 +19,29 @@ from oslo_utils import timeutils
 from ciming.common import context as ciming_context
 from ciming.common import exception
 from ciming.common import states
-from ciming.conductor import manager
-from ciming.conductor.tasks import monitor
+from ciming.conductor import cloud_access
+from ciming.conductor import utils
 from ciming.drivers import base as driver_base
 from ciming.drivers import local
 from tests.unit import base
+from tests.unit.conductor import base as conductor_base
 
 DATA = os.urandom(512 * 1024 + 3)
 SHA = hashlib.sha512(DATA).hexdigest()
 LONG_AGO = datetime.datetime(2020, 1, 1)
 
 
-class LocalCloudsTestCase(base.TestCase):
+class LocalCloudsTestCase(conductor_base.LocalCloudsTestCase):
     """Two local clouds, and an image staged for them."""
 
     def setUp(self):
         super().setUp()
         self.log = self.useFixture(fixtures.FakeLogger())
-        self.config(chunk_size=64 * 1024, group='transfer')
-        self.config(progress_interval=0.05, group='conductor')
-        self.cloud_a = self.create_local_cloud('dev-a')
-        self.cloud_b = self.create_local_cloud('dev-b')
-        self.manager = manager.ConductorManager('test-host')
-        self.addCleanup(self.manager.stop)
-
-    def _cloud_dir(self, cloud):
-        return local.resolve_path(cloud.options['path'])
-
-    def _file(self, cloud, remote_id, suffix):
-        return os.path.join(self._cloud_dir(cloud), remote_id + suffix)
 
     def _staged_image(self, targets=None):
         return base.stage_image(self.dbapi,
                                 targets or [self.cloud_a, self.cloud_b],
                                 DATA)
-
-    def _run(self, image, targets, source=None):
-        job = self.dbapi.create_job(
-            {'project_id': 'project-a', 'image_id': image.id,
-             'action': states.ACTION_SYNC,
-             'source': source or {'type': 'staging'},
-             'image_status': states.IMAGE_IMPORTING},
-            [c.id for c in targets])
-        base.run_job_now(self.manager, self.context, job.id)
-        return self.dbapi.get_job(job.id)
 
     def _synced_image(self):
         """An image active in both clouds, seen long ago."""
@@ -93,8 +73,8 @@ class RefreshLocationsTestCase(LocalCloudsTestCase):
         self.image = self._synced_image()
 
     def refresh(self, **kwargs):
-        return monitor.refresh_locations(
-            self.dbapi, self.context, None,
+        return utils.refresh_locations(
+            self.dbapi, cloud_access.CloudAccess(self.context),
             self.dbapi.get_image(self.image.id), **kwargs)
 
     def test_intact_copies_stay_active_and_are_seen_now(self):
@@ -210,7 +190,7 @@ class RefreshLocationsTestCase(LocalCloudsTestCase):
             LONG_AGO)
 
     def test_driver_that_cannot_be_built(self):
-        with mock.patch('ciming.drivers.loader.get_driver',
+        with mock.patch('ciming.drivers.factory.build',
                         side_effect=exception.CredentialsRequired(
                             cloud='dev-a', reason='no token')):
             results = self.refresh()
@@ -241,9 +221,9 @@ class RefreshLocationsTestCase(LocalCloudsTestCase):
 
         with mock.patch.object(local.LocalDriver, 'get_image', autospec=True,
                                side_effect=get_image):
-            monitor.refresh_locations(
-                self.dbapi, self.context,
-                {self.cloud_a.id: {'token': 't'}},
+            utils.refresh_locations(
+                self.dbapi, cloud_access.CloudAccess(
+                    self.context, {self.cloud_a.id: {'token': 't'}}),
                 self.dbapi.get_image(self.image.id))
         self.assertEqual({(self.cloud_a.id, ('token', 't')),
                           (self.cloud_b.id, None)},
@@ -370,6 +350,16 @@ class RefreshImageTestCase(LocalCloudsTestCase):
 
 
 class DedupTestCase(LocalCloudsTestCase):
+    """Local clouds that say they find images by hash (as Glance does)."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.MockPatchObject(
+            local.LocalDriver, 'capabilities', dataclasses.replace(
+                local.LocalDriver.capabilities, can_find_by_hash=True)))
+        # Nothing found, unless a test says otherwise.
+        self.useFixture(fixtures.MockPatchObject(
+            local.LocalDriver, 'find_by_hash', return_value=[]))
 
     def _find_by_hash(self, remote_id='already-there', size=len(DATA)):
         calls = []
@@ -475,7 +465,7 @@ class DedupTestCase(LocalCloudsTestCase):
         self.assertEqual([], calls)
 
 
-class DescribeSourceTestCase(LocalCloudsTestCase):
+class SourcePropertiesTestCase(LocalCloudsTestCase):
 
     PROPERTIES = {'hw_disk_bus': 'scsi', 'os_distro': 'ubuntu',
                   'owner_specified.openstack.md5': 'x'}

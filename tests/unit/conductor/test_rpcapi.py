@@ -1,12 +1,17 @@
-"""The conductor RPC client under ``[conductor] rpc_version_cap``."""
+"""The conductor RPC client: in step with its endpoint, under its cap."""
 
+import inspect
+import re
 from unittest import mock
 
+import fixtures
 import oslo_messaging as messaging
+import testtools
 
 from ciming.common import context as ciming_context
 from ciming.common import exception
 from ciming.common import rpc
+from ciming.conductor import manager
 from ciming.conductor import rpcapi
 from ciming.conf import CONF
 from tests.unit import base
@@ -114,3 +119,64 @@ class VersionCapTestCase(base.TestCase):
         for _kind, method, version, _kwargs in self.sent:
             self.assertTrue(api.client.can_send_version(version),
                             '%s sent %s' % (method, version))
+
+
+def _version(text):
+    return tuple(int(p) for p in text.split('.'))
+
+
+# Example arguments of every RPC method, by parameter name.
+_ARGUMENTS = {'context': 'ctx', 'job_id': 'j', 'cloud_id': 'c',
+              'image_id': 'i', 'remote_id': 'r', 'force': True,
+              'credentials': {'c': {'token': 't'}}, 'host': None}
+
+
+class VersionsInSyncTest(testtools.TestCase):
+
+    def test_client_and_endpoint_versions_are_the_same(self):
+        self.assertEqual(rpcapi.RPC_API_VERSION,
+                         manager.ConductorManager.RPC_API_VERSION)
+        self.assertEqual(rpcapi.RPC_API_VERSION,
+                         manager.ConductorManager.target.version)
+
+    def test_changelog_ends_with_the_current_version(self):
+        logged = re.findall(r'^\* (\d+\.\d+) - ', rpcapi.__doc__, re.M)
+        self.assertEqual(rpcapi.RPC_API_VERSION, logged[-1])
+        self.assertEqual(sorted(logged, key=_version), logged)
+
+
+class EveryCallReachesTheEndpointTest(testtools.TestCase):
+    """Each client method names an endpoint method that takes its args."""
+
+    def setUp(self):
+        super().setUp()
+        self.client = mock.Mock()
+        self.client.can_send_version.return_value = True
+        self.useFixture(fixtures.MockPatch('ciming.common.rpc.get_client',
+                                           return_value=self.client))
+        self.api = rpcapi.ConductorAPI()
+
+    def _methods(self):
+        return [name for name, _ in inspect.getmembers(
+            rpcapi.ConductorAPI, inspect.isfunction)
+            if not name.startswith(('_', 'can_'))]
+
+    def test_each_method(self):
+        for name in self._methods():
+            self.client.reset_mock()
+            method = getattr(self.api, name)
+            arguments = {p: _ARGUMENTS[p] for p in inspect.signature(
+                method).parameters}
+            method(**arguments)
+            prepared = self.client.prepare
+            self.assertEqual(1, prepared.call_count, name)
+            version = prepared.call_args.kwargs['version']
+            self.assertLessEqual(_version(version),
+                                 _version(rpcapi.RPC_API_VERSION), name)
+            sent = prepared.return_value
+            (call, ) = sent.cast.call_args_list + sent.call.call_args_list
+            (context, remote_name), kwargs = call.args, call.kwargs
+            self.assertEqual(name, remote_name)
+            endpoint = getattr(manager.ConductorManager, remote_name)
+            # Raises TypeError when the endpoint does not take them.
+            inspect.signature(endpoint).bind(None, context, **kwargs)

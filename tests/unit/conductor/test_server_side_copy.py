@@ -14,7 +14,7 @@ from tests.unit import base
 
 DATA = os.urandom(2 * 1024 * 1024 + 5)
 PULLING = dataclasses.replace(local.LocalDriver.capabilities,
-                              server_side_copy=True)
+                              can_copy_server_side=True)
 
 
 def _copy_file(driver, remote_id, source, source_remote_id):

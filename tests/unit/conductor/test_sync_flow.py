@@ -12,26 +12,16 @@ import oslo_messaging as messaging
 from ciming.common import exception
 from ciming.common import staging
 from ciming.common import states
-from ciming.conductor import manager
 from ciming.drivers import local
 from tests.unit import base
+from tests.unit.conductor import base as conductor_base
 
 DATA = os.urandom(3 * 1024 * 1024 + 17)
 
 
-class SyncFlowTestCase(base.TestCase):
+class SyncFlowTestCase(conductor_base.LocalCloudsTestCase):
 
-    def setUp(self):
-        super().setUp()
-        self.config(chunk_size=256 * 1024, group='transfer')
-        self.config(progress_interval=0.05, group='conductor')
-        self.cloud_a = self.create_local_cloud('dev-a')
-        self.cloud_b = self.create_local_cloud('dev-b')
-        self.manager = manager.ConductorManager('test-host')
-        self.addCleanup(self.manager.stop)
-
-    def _cloud_dir(self, cloud):
-        return local.resolve_path(cloud.options['path'])
+    CHUNK_SIZE = 256 * 1024
 
     def _stored(self, cloud, image_id):
         with open(os.path.join(self._cloud_dir(cloud),
@@ -51,19 +41,6 @@ class SyncFlowTestCase(base.TestCase):
         with open(path, 'w'):
             pass
         return path
-
-    def _create_job(self, image, targets, source=None):
-        return self.dbapi.create_job(
-            {'project_id': 'project-a', 'image_id': image.id,
-             'action': states.ACTION_SYNC,
-             'source': source or {'type': 'staging'},
-             'image_status': states.IMAGE_IMPORTING},
-            [c.id for c in targets])
-
-    def _run(self, image, targets, source=None, job=None):
-        job = job or self._create_job(image, targets, source)
-        base.run_job_now(self.manager, self.context, job.id)
-        return self.dbapi.get_job(job.id)
 
     def test_upload_reaches_every_target_and_staging_is_emptied(self):
         image = self._staged_image()

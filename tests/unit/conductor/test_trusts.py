@@ -4,23 +4,16 @@ from unittest import mock
 
 from ciming.common import keystone
 from ciming.common import states
-from ciming.conductor import executor
-from ciming.conductor import manager
+from ciming.conductor import persistence
 from ciming.conductor import runtime
 from ciming.conductor.tasks import transfer
-from tests.unit import base
+from tests.unit.conductor import base as conductor_base
 from tests.unit.conductor import test_executor
 
 
-class TrustLifetimeTestCase(base.TestCase):
+class TrustLifetimeTestCase(conductor_base.LocalCloudsTestCase):
 
-    def setUp(self):
-        super().setUp()
-        self.config(chunk_size=64 * 1024, group='transfer')
-        self.cloud_a = self.create_local_cloud('dev-a')
-        self.cloud_b = self.create_local_cloud('dev-b')
-        self.manager = manager.ConductorManager('host-a')
-        self.addCleanup(self.manager.stop)
+    HOST = 'host-a'
 
     # A staged upload to the two local clouds.
     _job = test_executor.ExecutorTestCase._job
@@ -31,7 +24,7 @@ class TrustLifetimeTestCase(base.TestCase):
 
     def _run(self, job):
         runtime.register(job, self.context, None)
-        executor.save_flow(job)
+        persistence.save_flow(job)
         try:
             self.manager.executor.run(job.id)
         finally:

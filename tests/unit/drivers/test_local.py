@@ -5,7 +5,7 @@ import os
 
 from ciming.common import exception
 from ciming.drivers import base as driver_base
-from ciming.drivers import loader
+from ciming.drivers import factory
 from ciming.drivers import local
 from tests.unit import base
 
@@ -16,15 +16,15 @@ class LocalDriverTestCase(base.TestCase):
         super().setUp()
         self.cloud = {'id': 'c1', 'name': 'dev', 'type': 'local',
                       'region': None, 'options': {'path': 'dev'}}
-        self.driver = loader.get_driver(self.cloud)
+        self.driver = factory.build(self.cloud)
 
     def test_is_loaded_through_stevedore(self):
         self.assertIsInstance(self.driver, local.LocalDriver)
-        self.assertIn('local', loader.cloud_types())
+        self.assertIn('local', factory.cloud_types())
 
     def test_unknown_type_is_invalid(self):
         self.assertRaises(exception.InvalidParameterValue,
-                          loader.driver_class, 'nope')
+                          factory.driver_class, 'nope')
 
     def test_paths_outside_the_root_are_refused(self):
         root = os.path.realpath(os.path.join(self.state_path,
@@ -143,8 +143,8 @@ class SharedDirectoryTestCase(base.TestCase):
         self.cloud = {'id': 'c1', 'name': 'dev', 'type': 'local',
                       'region': None, 'project_id': 'operator',
                       'shared': True, 'options': {'path': 'dev'}}
-        self.mine = loader.get_driver(self.cloud, project_id='project-a')
-        self.theirs = loader.get_driver(self.cloud, project_id='project-b')
+        self.mine = factory.build(self.cloud, project_id='project-a')
+        self.theirs = factory.build(self.cloud, project_id='project-b')
         remote_id = self.mine.prepare_import('img-a', None)
         self.mine.write_import(remote_id, [b'secret'])
         self.mine.finalize_import(remote_id, driver_base.RemoteImage(
@@ -177,7 +177,7 @@ class SharedDirectoryTestCase(base.TestCase):
     def test_files_without_an_owner_are_the_clouds_projects(self):
         with open(os.path.join(self.mine.directory, 'hand.img'), 'wb') as f:
             f.write(b'x')
-        operator = loader.get_driver(self.cloud, project_id='operator')
+        operator = factory.build(self.cloud, project_id='operator')
         self.assertEqual(['hand'],
                          [i.remote_id for i in operator.list_images()])
         self.assertRaises(exception.RemoteImageNotFound,

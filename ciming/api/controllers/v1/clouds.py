@@ -25,13 +25,13 @@ from oslo_utils import uuidutils
 import pecan
 from pecan import rest
 
-from ciming.api import credentials
+from ciming.api import cloud_types
+from ciming.api import request_credentials
 from ciming.api.schemas import clouds as schemas
 from ciming.api import utils
 from ciming.api import views
 from ciming.common import exception
 from ciming.common import policy
-from ciming.drivers import loader
 
 
 def _check_name(name):
@@ -50,14 +50,14 @@ def _place(cloud_type, options, project_id, cloud_id=None):
     their storage: one project could read another's data through its own
     record.
     """
-    driver = loader.driver_class(cloud_type)
     if not policy.check('ciming:cloud:place_anywhere',
                         {'project_id': project_id}, utils.context()):
-        options = driver.confine_options(options, project_id)
-    driver.validate_options(options)
+        options = cloud_types.confine_options(cloud_type, options,
+                                              project_id)
+    cloud_types.check_options(cloud_type, options)
     for other in pecan.request.dbapi.list_clouds(cloud_type=cloud_type):
-        if other.id != cloud_id and driver.overlaps(options,
-                                                    other.options or {}):
+        if other.id != cloud_id and cloud_types.overlaps(
+                cloud_type, options, other.options or {}):
             raise exception.InvalidParameterValue(
                 err='The cloud would share its storage with another '
                     'cloud.')
@@ -142,7 +142,7 @@ class CloudsController(rest.RestController):
             'ciming:cloud:validate', ident)
         pecan.request.rpcapi.validate_cloud(
             utils.context(), cloud.id,
-            credentials=credentials.from_request(
+            credentials=request_credentials.from_request(
                 body, _naming_project(cloud)))
         return {'valid': True}
 
@@ -159,7 +159,7 @@ class CloudImagesController(rest.RestController):
             'ciming:cloud:list_images', self.ident)
         context = utils.context()
         remote_images = pecan.request.rpcapi.list_cloud_images(
-            context, cloud.id, credentials=credentials.from_request(
+            context, cloud.id, credentials=request_credentials.from_request(
                 project_id=_naming_project(cloud)))
         tracked = pecan.request.dbapi.tracked_remote_ids(
             cloud.id, utils.visible_project())

@@ -14,9 +14,8 @@
   unless ``purge``, which deletes them first (credentials in the
   ``X-CIMinG-Credentials`` header; a copy that cannot be deleted is a 502
   and keeps the record).
-* ``PUT /v1/images/{id}/file`` raw bytes (optional ``Content-MD5`` and
-  ``X-Image-Os-Hash-Value``) -> 202 Job importing the data to every
-  target; ``GET`` of the file is 405: data is never downloadable.
+* ``PUT /v1/images/{id}/file``: see
+  :mod:`ciming.api.controllers.v1.image_file`.
 * ``POST /v1/images/{id}/sync`` {targets?: [cloud...], credentials?} ->
   202 Job copying the image where it is not active yet (new targets are
   added).
@@ -29,154 +28,35 @@
   in its cloud now (``missing``, ``checksum_mismatch`` or ``active``).
 
 Calls that reach clouds take per-request ``credentials`` (see
-:mod:`ciming.api.credentials`), also as a header on the upload.
+:mod:`ciming.api.request_credentials`), also as a header on the upload.
 * ``/v1/images/{id}/locations``: see
   :mod:`ciming.api.controllers.v1.locations`.
 
 Image and Job are described in :mod:`ciming.api.views`.
 """
 
-from oslo_log import log
 from oslo_utils import timeutils
 import pecan
 from pecan import rest
 
+from ciming.api import cloud_types
+from ciming.api.controllers.v1 import image_file
 from ciming.api.controllers.v1 import locations
-from ciming.api import credentials
+from ciming.api import job_records
+from ciming.api import request_credentials
 from ciming.api.schemas import images as schemas
-from ciming.api import upload
 from ciming.api import utils
 from ciming.api import views
-from ciming.common import credentials as cloud_credentials
 from ciming.common import exception
-from ciming.common import keystone
 from ciming.common import staging
 from ciming.common import states
-from ciming.common import streams
-from ciming.common import upload_lease
 from ciming.conf import CONF
-from ciming.drivers import loader
-
-LOG = log.getLogger(__name__)
 
 SORT_KEYS = ('created_at', 'updated_at', 'name', 'size', 'status')
 SORT_DIRS = ('asc', 'desc')
 
 # Images whose data a sync can copy (not while an upload or job runs).
-_SYNCABLE = (states.IMAGE_QUEUED, states.IMAGE_ACTIVE, states.IMAGE_PARTIAL,
-             states.IMAGE_ERROR)
-
-
-def _run_job(job, host, supplied=None):
-    """Cast a recorded job; if the cast fails a conductor sweep runs it."""
-    try:
-        pecan.request.rpcapi.run_job(utils.context(), job.id, host=host,
-                                     credentials=supplied)
-    except Exception:
-        LOG.exception('Could not cast job %s; it stays pending', job.id)
-
-
-def _create_job(values, target_ids, supplied=None):
-    """Record a job; with keystone, with the trust it will work through.
-
-    The job remembers which clouds had per-request credentials (their
-    ids, not the credentials): if its conductor dies they must be given
-    again.
-    """
-    if supplied:
-        values = dict(values, credential_clouds=sorted(supplied))
-    trust_id = None
-    if keystone.trusts_enabled():
-        trust_id = keystone.create_trust(
-            pecan.request.environ['keystone.token_auth'])
-        values = dict(values, trust_id=trust_id)
-    try:
-        return pecan.request.dbapi.create_job(values, target_ids)
-    except BaseException:
-        if trust_id is not None:
-            keystone.delete_trust(trust_id)
-        raise
-
-
-def _accepted_job(job):
-    pecan.response.status = 202
-    pecan.response.location = utils.url('v1', 'jobs', job.id)
-    return views.job(job)
-
-
-class ImageFileController(rest.RestController):
-    """``/v1/images/{id}/file``: upload only."""
-
-    def __init__(self, image_id):
-        self.image_id = image_id
-
-    @pecan.expose('json')
-    def get(self):
-        pecan.abort(405, headers={'Allow': 'PUT'})
-
-    @pecan.expose('json')
-    def put(self):
-        dbapi = pecan.request.dbapi
-        image = utils.check_image_policy_and_retrieve('ciming:image:upload',
-                                                      self.image_id)
-        if image.status != states.IMAGE_QUEUED:
-            raise exception.InvalidState(
-                resource='Image', id=image.id, state=image.status,
-                reason='data can only be uploaded to a queued image')
-        expected = upload.Expected.from_request(pecan.request)
-        supplied = credentials.from_request(
-            project_id=image.project_id)
-        targets = [loc.cloud_id for loc in image.locations
-                   if loc.status != states.LOC_ACTIVE]
-        if not targets:
-            raise exception.NothingToSync(image=image.id)
-
-        # The guarded move is the lock: one upload per image at a time.
-        # It names this process, whose lease tells if the upload died.
-        dbapi.update_image(image.id, dict(upload_lease.owner(),
-                                          status=states.IMAGE_UPLOADING),
-                           expected_status=[states.IMAGE_QUEUED])
-        try:
-            with upload_lease.Lease(dbapi, image.id):
-                digests = upload.stream_to_staging(
-                    image.id, upload.request_body(pecan.request), expected)
-            dbapi.update_image(image.id, {
-                'size': digests.size,
-                'checksum': digests.checksum,
-                'os_hash_algo': streams.HASH_ALGO,
-                'os_hash_value': digests.os_hash_value,
-                'staged': True,
-                'staged_host': CONF.host,
-            }, expected_status=[states.IMAGE_UPLOADING])
-            job = _create_job({
-                'project_id': image.project_id,
-                'image_id': image.id,
-                'action': states.ACTION_IMPORT_UPLOAD,
-                'source': {'type': 'staging', 'host': CONF.host},
-                'image_status': states.IMAGE_IMPORTING,
-                'expected_image_status': [states.IMAGE_UPLOADING],
-            }, targets, supplied)
-        except BaseException:
-            self._forget_upload(image.id)
-            raise
-        _run_job(job, None if CONF.staging.shared else CONF.host, supplied)
-        return _accepted_job(job)
-
-    @staticmethod
-    def _forget_upload(image_id):
-        """Put the image back as it was before the upload started."""
-        upload.discard(image_id)
-        try:
-            pecan.request.dbapi.update_image(image_id, {
-                'status': states.IMAGE_QUEUED, 'size': None,
-                'checksum': None, 'os_hash_algo': None,
-                'os_hash_value': None, 'staged': False,
-                'staged_host': None, 'upload_host': None,
-                'upload_pid': None, 'upload_heartbeat_at': None,
-            }, expected_status=[states.IMAGE_UPLOADING])
-        except exception.CimingException as exc:
-            LOG.warning('Image %s not returned to queued: %s', image_id,
-                        exc.message)
+_SYNCABLE = states.IMAGE_RESTING_STATES
 
 
 class ImagesController(rest.RestController):
@@ -187,7 +67,7 @@ class ImagesController(rest.RestController):
     @pecan.expose()
     def _lookup(self, image_id, subresource=None, *remainder):
         if subresource == 'file':
-            return ImageFileController(image_id), remainder
+            return image_file.ImageFileController(image_id), remainder
         if subresource == 'locations':
             return locations.LocationsController(image_id), remainder
 
@@ -275,7 +155,7 @@ class ImagesController(rest.RestController):
                 raise exception.ImageBusy(image=image.id, job=busy[0].id)
             pecan.request.rpcapi.purge_image(
                 utils.context(), image.id,
-                credentials=credentials.from_request(
+                credentials=request_credentials.from_request(
                     project_id=image.project_id))
         pecan.request.dbapi.destroy_image(image.id)
         staging.StagingArea().delete(image.id)
@@ -287,7 +167,7 @@ class ImagesController(rest.RestController):
         dbapi = pecan.request.dbapi
         image = utils.check_image_policy_and_retrieve('ciming:image:sync',
                                                       image_id)
-        supplied = credentials.from_request(body, image.project_id)
+        supplied = request_credentials.from_request(body, image.project_id)
         existing = {loc.cloud_id: loc for loc in image.locations}
         if 'targets' in body:
             wanted = [c.id for c in utils.resolve_targets(
@@ -301,13 +181,13 @@ class ImagesController(rest.RestController):
                    or existing[cloud_id].status != states.LOC_ACTIVE]
         if not targets:
             raise exception.NothingToSync(image=image.id)
-        source, host = _sync_source(image, supplied)
+        source, host = _sync_source(image)
 
         for cloud_id in new:
             dbapi.set_location(image.id, cloud_id,
                                {'status': states.LOC_PENDING})
         try:
-            job = _create_job({
+            job = job_records.create_job({
                 'project_id': image.project_id,
                 'image_id': image.id,
                 'action': states.ACTION_SYNC,
@@ -319,18 +199,18 @@ class ImagesController(rest.RestController):
             for cloud_id in new:
                 dbapi.delete_location(image.id, cloud_id)
             raise
-        _run_job(job, host, supplied)
-        return _accepted_job(job)
+        job_records.cast_job(job, host, supplied)
+        return job_records.accepted(job)
 
     @pecan.expose('json')
     def adopt(self):
         body = utils.load_body(schemas.ADOPT)
         context = utils.context()
         utils.authorize('ciming:image:adopt', utils.project_target())
-        supplied = credentials.from_request(body)
+        supplied = request_credentials.from_request(body)
         source = utils.resolve_cloud(body['source']['cloud'],
                                      context.project_id)
-        if not loader.driver_class(source.type).capabilities.can_export:
+        if not cloud_types.capabilities(source.type).can_export:
             raise exception.CapabilityMissing(cloud=source.name,
                                               action='export')
         remote = pecan.request.rpcapi.describe_remote_image(
@@ -363,7 +243,7 @@ class ImagesController(rest.RestController):
             'last_seen_at': timeutils.utcnow()})
         job = None
         if targets:
-            job = _create_job({
+            job = job_records.create_job({
                 'project_id': image.project_id,
                 'image_id': image.id,
                 'action': states.ACTION_SYNC,
@@ -371,7 +251,7 @@ class ImagesController(rest.RestController):
                            'remote_id': remote['remote_id']},
                 'image_status': states.IMAGE_IMPORTING,
             }, [c.id for c in targets], supplied)
-            _run_job(job, None, supplied)
+            job_records.cast_job(job, None, supplied)
         pecan.response.status = 201
         pecan.response.location = utils.url('v1', 'images', image.id)
         result = views.image(dbapi.get_image(image.id))
@@ -383,19 +263,16 @@ class ImagesController(rest.RestController):
         body = utils.load_body(schemas.REFRESH, allow_empty=True)
         image = utils.check_image_policy_and_retrieve(
             'ciming:image:refresh', image_id)
+        supplied = request_credentials.from_request(body, image.project_id)
         results = pecan.request.rpcapi.refresh_image(
-            utils.context(), image.id,
-            credentials=credentials.from_request(body, image.project_id))
+            utils.context(), image.id, credentials=supplied)
         return locations.live_locations(image.id, results)
 
 
 def _capabilities(cloud_id):
     """A location's cloud capabilities; None if its driver is gone."""
     cloud = pecan.request.dbapi.get_cloud(cloud_id)
-    try:
-        return loader.driver_class(cloud.type).capabilities
-    except exception.CimingException:
-        return None
+    return cloud_types.capabilities_or_none(cloud.type)
 
 
 def _can_import(cloud_id, disk_format):
@@ -404,37 +281,23 @@ def _can_import(cloud_id, disk_format):
                 and capabilities.accepts(disk_format))
 
 
-def _sync_source(image, supplied=None):
-    """Where a sync reads the data: staging, else an exporting cloud.
+def _sync_source(image):
+    """Where a sync reads the data: staging, else a cloud holding it.
 
-    Among the clouds, one this job can reach without asking (credentials
-    given with the request, in Barbican, or none needed) comes first.
     Returns the job's source and the host its cast must go to (None for
-    any conductor).
+    any conductor). Of the clouds, the first active copy in a cloud that
+    can export is recorded; the conductor, which holds the drivers and
+    credentials, reads from whichever copy it can reach (this one
+    first).
     """
     if image.staged:
         host = None if CONF.staging.shared else image.staged_host
         return {'type': 'staging', 'host': image.staged_host}, host
-    candidates = []
     for loc in image.locations:
         if loc.status != states.LOC_ACTIVE:
             continue
         capabilities = _capabilities(loc.cloud_id)
         if capabilities and capabilities.can_export:
-            candidates.append(loc)
-    if not candidates:
-        raise exception.NoSyncSource(image=image.id)
-    candidates.sort(key=lambda loc: not _reachable(loc.cloud_id, supplied))
-    loc = candidates[0]
-    return {'type': 'cloud', 'cloud_id': loc.cloud_id,
-            'remote_id': loc.remote_id}, None
-
-
-def _reachable(cloud_id, supplied):
-    """Whether a job can reach a cloud with what it will have."""
-    cloud = pecan.request.dbapi.get_cloud(cloud_id)
-    if supplied and cloud.id in supplied or cloud.credential_ref:
-        return True
-    record = {'type': cloud.type, 'options': cloud.options or {}}
-    return (cloud_credentials.is_home_cloud(record)
-            or loader.driver_class(cloud.type).credentials_schema is None)
+            return {'type': 'cloud', 'cloud_id': loc.cloud_id,
+                    'remote_id': loc.remote_id}, None
+    raise exception.NoSyncSource(image=image.id)

@@ -19,24 +19,13 @@ from oslo_utils import timeutils
 import pecan
 from pecan import rest
 
-from ciming.api import credentials
+from ciming.api import request_credentials
 from ciming.api.schemas import jobs as schemas
 from ciming.api import utils
 from ciming.api import views
 from ciming.common import exception
 from ciming.common import keystone
 from ciming.common import states
-
-
-def _status_without_job(image):
-    """What an image is once a job that never started is cancelled."""
-    active = [loc for loc in image.locations
-              if loc.status == states.LOC_ACTIVE]
-    if not active and not image.staged:
-        return states.IMAGE_QUEUED
-    if active and len(active) == len(image.locations):
-        return states.IMAGE_ACTIVE
-    return states.IMAGE_PARTIAL
 
 
 class JobsController(rest.RestController):
@@ -97,7 +86,7 @@ class JobsController(rest.RestController):
             raise exception.InvalidState(
                 resource='Job', id=job.id, state=job.state,
                 reason='only a job awaiting credentials can be resumed')
-        supplied = credentials.from_request(body, job.project_id) or {}
+        supplied = request_credentials.from_request(body, job.project_id) or {}
         missing = set(job.credential_clouds or ()) - set(supplied)
         if missing:
             raise exception.InvalidParameterValue(
@@ -121,8 +110,11 @@ class JobsController(rest.RestController):
                                     {'state': states.TARGET_CANCELLED})
         image = dbapi.get_image(job.image_id)
         try:
-            dbapi.update_image(image.id,
-                               {'status': _status_without_job(image)},
+            # What the image is once a job that never started is gone.
+            status = states.image_status(
+                [loc.status for loc in image.locations], image.staged,
+                tried=False)
+            dbapi.update_image(image.id, {'status': status},
                                expected_status=[states.IMAGE_IMPORTING])
         except exception.InvalidState:
             pass  # the job never moved the image

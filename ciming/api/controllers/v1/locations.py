@@ -21,7 +21,7 @@ from oslo_utils import timeutils
 import pecan
 from pecan import rest
 
-from ciming.api import credentials
+from ciming.api import request_credentials
 from ciming.api.schemas import locations as schemas
 from ciming.api import utils
 from ciming.api import views
@@ -36,13 +36,6 @@ def _filled_in(image, remote):
     if image.size is not None or image.os_hash_value is not None:
         return {}
     return {k: remote[k] for k in _HASH_FIELDS if remote.get(k) is not None}
-
-
-def _status_with_data(locations):
-    """The status of a queued image once some location is active."""
-    if all(loc.status == states.LOC_ACTIVE for loc in locations):
-        return states.IMAGE_ACTIVE
-    return states.IMAGE_PARTIAL
 
 
 def live_locations(image_id, results):
@@ -80,7 +73,7 @@ class LocationsController(rest.RestController):
                             'conductors are upgraded)')
             results = rpcapi.describe_locations(
                 utils.context(), image.id,
-                credentials=credentials.from_request(
+                credentials=request_credentials.from_request(
                     project_id=image.project_id))
             return live_locations(image.id, results)
         names = utils.CloudNames(image.project_id)
@@ -93,7 +86,7 @@ class LocationsController(rest.RestController):
         dbapi = pecan.request.dbapi
         image = utils.check_image_policy_and_retrieve(
             'ciming:location:create', self.image_id)
-        supplied = credentials.from_request(body, image.project_id)
+        supplied = request_credentials.from_request(body, image.project_id)
         cloud = utils.resolve_cloud(body['cloud'], image.project_id)
         remote = pecan.request.rpcapi.verify_location(
             utils.context(), image.id, cloud.id, body['remote_id'],
@@ -108,8 +101,9 @@ class LocationsController(rest.RestController):
         values = _filled_in(image, remote)
         if image.status == states.IMAGE_QUEUED:
             # The data now exists somewhere: it can be synced from there.
-            values['status'] = _status_with_data(
-                dbapi.get_image(image.id).locations)
+            linked = dbapi.get_image(image.id)
+            values['status'] = states.image_status(
+                [loc.status for loc in linked.locations], linked.staged)
         if values:
             try:
                 dbapi.update_image(image.id, values,

@@ -12,10 +12,10 @@ import binascii
 
 import pecan
 
+from ciming.api import cloud_types
 from ciming.api import json_body
 from ciming.api.schemas import common
 from ciming.api import utils
-from ciming.common import credentials as cloud_credentials
 from ciming.common import exception
 
 HEADER = 'X-CIMinG-Credentials'
@@ -40,7 +40,7 @@ def from_request(body=None, project_id=None):
     resolved = {}
     for ident, values in supplied.items():
         cloud = utils.resolve_cloud(ident, project_id)
-        cloud_credentials.check_schema(cloud.type, cloud.name, values)
+        cloud_types.check_credentials(cloud.type, cloud.name, values)
         resolved[cloud.id] = values
     return resolved
 

@@ -1,0 +1,64 @@
+"""Query helpers of the SQLAlchemy backend: sessions, visibility, pages."""
+
+import contextlib
+import threading
+
+from oslo_db.sqlalchemy import enginefacade
+import sqlalchemy as sa
+
+from ciming.db.sqlalchemy import contention
+from ciming.db.sqlalchemy import models
+
+_CONTEXT = threading.local()
+
+
+def session_for_read():
+    return enginefacade.reader.using(_CONTEXT)
+
+
+@contextlib.contextmanager
+def session_for_write():
+    with contention.writing(), \
+            enginefacade.writer.using(_CONTEXT) as session:
+        yield session
+
+
+def visible(query, model, project_id):
+    if project_id is None:
+        return query
+    if model is models.Cloud:
+        return query.filter(sa.or_(model.project_id == project_id,
+                                   model.shared.is_(True)))
+    return query.filter(model.project_id == project_id)
+
+
+def paginate(query, model, limit, sort_key, sort_dir, marker=None):
+    """A page of a keyset over (sort_key, id), NULLs included.
+
+    The order is total and the same on every database: NULLs of the sort
+    key come before every value ascending, after them descending, and the
+    id breaks ties. (oslo.db's paginate_query compares the marker's NULL
+    with ``<``/``>``, which matches nothing, so pages skipped or lost
+    records; and databases disagree on where NULLs sort.)
+    """
+    column = getattr(model, sort_key)
+    is_value = sa.case((column.is_(None), 0), else_=1)
+    ascending = sort_dir == 'asc'
+    direction = sa.asc if ascending else sa.desc
+    query = query.order_by(direction(is_value), direction(column),
+                           direction(model.id))
+    if marker is not None:
+        after = (lambda a, b: a > b) if ascending else (lambda a, b: a < b)
+        value = getattr(marker, sort_key)
+        if value is None:
+            same_key = sa.and_(column.is_(None), after(model.id, marker.id))
+            later_keys = column.isnot(None) if ascending else sa.false()
+        else:
+            same_key = sa.and_(column == value, after(model.id, marker.id))
+            later_keys = after(column, value)
+            if not ascending:
+                later_keys = sa.or_(later_keys, column.is_(None))
+        query = query.filter(sa.or_(same_key, later_keys))
+    if limit is not None:
+        query = query.limit(limit)
+    return query
