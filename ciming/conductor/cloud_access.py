@@ -62,10 +62,24 @@ def _user_session(context):
     return None
 
 
+def _trust_auth(context):
+    """The trust's auth plugin, made once per job context.
+
+    Every home region of a job then shares one token (one password check
+    of the service user), and the drivers can tell they act as one
+    identity (a Glance server-side copy needs that).
+    """
+    cached = getattr(context, '_ciming_trust_auth', None)
+    if cached is None or cached[0] != context.trust_id:
+        cached = (context.trust_id, keystone.trust_auth(context.trust_id))
+        context._ciming_trust_auth = cached
+    return cached[1]
+
+
 def _home_credentials(context, cloud):
     trust_id = getattr(context, 'trust_id', None)
     if trust_id:
-        return {'auth_plugin': keystone.trust_auth(trust_id)}
+        return {'auth_plugin': _trust_auth(context)}
     if not context.auth_token or not CONF.keystone.auth_url:
         raise exception.CredentialsRequired(
             cloud=cloud['name'],

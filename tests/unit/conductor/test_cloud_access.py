@@ -153,3 +153,18 @@ class SharedIdentityTestCase(base.TestCase):
                                      self.context, pool, supplied))
         read.assert_called_once()
         self.assertTrue(cloud_access.is_shared_identity(pool, supplied))
+
+    def test_a_jobs_home_regions_share_one_trust_plugin(self):
+        context = ciming_context.RequestContext(project_id='project-a')
+        context.trust_id = 'trust-1'
+        with mock.patch.object(cloud_access.keystone, 'trust_auth',
+                               side_effect=lambda t: object()) as make:
+            first = cloud_access.credentials_for(context, cloud(), None)
+            again = cloud_access.credentials_for(context, cloud('beta'),
+                                                 None)
+            context.trust_id = 'trust-2'
+            other = cloud_access.credentials_for(context, cloud(), None)
+        self.assertIs(first['auth_plugin'], again['auth_plugin'])
+        self.assertIsNot(first['auth_plugin'], other['auth_plugin'])
+        self.assertEqual([mock.call('trust-1'), mock.call('trust-2')],
+                         make.call_args_list)
