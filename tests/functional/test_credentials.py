@@ -110,6 +110,17 @@ class CredentialsTest(base.FunctionalTestCase):
             '/OS-TRUST/trusts?trustor_user_id=%s' % user_id,
             endpoint_override=self.alpha['auth_url']).json()['trusts']
 
+    def new_trusts(self, before):
+        """The demo user's trusts made since ``before`` (a set of ids).
+
+        Other tests' jobs act for the same user: only this test's count.
+        """
+        return [t for t in self.trusts_of(self.demo_session)
+                if t['id'] not in before]
+
+    def existing_trusts(self):
+        return {t['id'] for t in self.trusts_of(self.demo_session)}
+
     def clean_glance(self, image_id, session, region):
         from glanceclient import client as glance_client
         glance = glance_client.Client('2', session=session,
@@ -131,6 +142,7 @@ class CredentialsTest(base.FunctionalTestCase):
         beta = self.make_beta_cloud(self.client, credential_ref=href)
         self.client.post('/v1/clouds/%s/validate' % beta['id'], {},
                          expect=200)
+        before = self.existing_trusts()
 
         image = self.make_image([beta['name']])
         self.clean_glance(image['id'],
@@ -140,11 +152,11 @@ class CredentialsTest(base.FunctionalTestCase):
         job = self.client.upload(image['id'], os.urandom(MiB)).json()
         job = self.wait_job(job['id'])
         self.assertEqual('succeeded', job['state'], job)
-        self.assert_trusts_gone()
+        self.assert_trusts_gone(before)
 
-    def assert_trusts_gone(self):
-        """The user's trusts are deleted once the job ended."""
-        base.wait_for(lambda: not self.trusts_of(self.demo_session), 30,
+    def assert_trusts_gone(self, before):
+        """The job's trust is deleted once the job ended."""
+        base.wait_for(lambda: not self.new_trusts(before), 30,
                       interval=0.5, what='the trusts to be deleted')
 
     def test_another_projects_credential_ref_is_refused(self):
@@ -175,11 +187,12 @@ class CredentialsTest(base.FunctionalTestCase):
         # The conductor is down: the job waits in RabbitMQ.
         self.deployment.stop_conductor()
         self.addCleanup(self._conductor_running)
+        before = self.existing_trusts()
         token = self.demo_session.get_token()
         job = self.client.upload(image['id'], os.urandom(MiB),
                                  headers={'X-Auth-Token': token}).json()
         self.assertEqual('pending', job['state'])
-        trusts = self.trusts_of(self.demo_session)
+        trusts = self.new_trusts(before)
         self.assertEqual(1, len(trusts), trusts)
 
         # Until the request's token is dead for Keystone itself...
@@ -204,7 +217,7 @@ class CredentialsTest(base.FunctionalTestCase):
         image = self.client.get('/v1/images/%s' % image['id'])
         self.assertEqual('active', image['status'])
         # The trust is deleted when the job ends.
-        self.assert_trusts_gone()
+        self.assert_trusts_gone(before)
 
     def _conductor_running(self):
         if not self.deployment.conductor.alive():
