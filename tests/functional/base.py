@@ -561,12 +561,21 @@ class Deployment:
                 'lock_path': os.path.join(self.dir, 'locks'),
             },
         }
-        if self.rabbit.vhost is None:
-            # Queues are named after topics: on a shared virtual host
-            # only the exchange keeps this deployment's messages apart.
-            config['DEFAULT']['control_exchange'] = ('ciming-test-%s'
-                                                     % self.run_id)
+        if self.control_exchange != 'ciming':
+            config['DEFAULT']['control_exchange'] = self.control_exchange
         return config
+
+    @property
+    def control_exchange(self):
+        """The exchange of this deployment's RPC and notifications.
+
+        Queues are named after topics: on a shared virtual host only the
+        exchange keeps this deployment's messages apart; in a virtual host
+        of its own it uses the default one.
+        """
+        if self.rabbit.vhost is None:
+            return 'ciming-test-%s' % self.run_id
+        return 'ciming'
 
     def write_gunicorn_config(self):
         """The gunicorn.conf.py of doc/source/install, for this API.

@@ -621,9 +621,8 @@ class CanaryMixin(ResilienceMixin):
             url += urllib.parse.quote(rabbit.vhost, safe='')
         connection = kombu.Connection(url)
         self.addCleanup(connection.release)
-        exchange = kombu.Exchange(
-            'ciming-test-%s' % self.deployment.run_id, type='topic',
-            durable=False)
+        exchange = kombu.Exchange(self.deployment.control_exchange,
+                                  type='topic', durable=False)
         queue = kombu.Queue(base.unique_name('canary-notifications-'),
                             exchange=exchange, routing_key='notifications.#',
                             durable=False, auto_delete=False)
