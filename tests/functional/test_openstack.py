@@ -39,6 +39,16 @@ def _environment():
             % exc)
 
 
+def environment_for(test):
+    """The running test environment, else skip (when allowed) or fail."""
+    try:
+        return _environment()
+    except base.ServiceUnavailable as exc:
+        if base.ALLOW_SKIP:
+            test.skipTest(str(exc))
+        raise AssertionError(str(exc))
+
+
 def _session(cloud, user):
     auth = v3.Password(auth_url=cloud['auth_url'],
                        username=user['username'],
@@ -103,12 +113,7 @@ class OpenStackCloudsTest(base.FunctionalTestCase):
         return keystone_config(env)
 
     def setUp(self):
-        try:
-            self.env = _environment()
-        except base.ServiceUnavailable as exc:
-            if base.ALLOW_SKIP:
-                self.skipTest(str(exc))
-            raise AssertionError(str(exc))
+        self.env = environment_for(self)
         self.deployment_config = self._config(self.env)
         super().setUp()
         self.alpha = self.env['clouds']['alpha']

@@ -254,12 +254,7 @@ class KillMatrixMixin(ResilienceMixin):
               'before-complete')
 
     def setUp(self):
-        try:
-            self.env = test_openstack._environment()
-        except base.ServiceUnavailable as exc:
-            if base.ALLOW_SKIP:
-                self.skipTest(str(exc))
-            raise AssertionError(str(exc))
+        self.env = test_openstack.environment_for(self)
         self.deployment_config = resilient_config(
             **test_openstack.keystone_config(self.env))
         super().setUp()
@@ -564,12 +559,7 @@ class CanaryMixin(ResilienceMixin):
                                       'topics': 'notifications'})
 
     def setUp(self):
-        try:
-            self.env = test_openstack._environment()
-        except base.ServiceUnavailable as exc:
-            if base.ALLOW_SKIP:
-                self.skipTest(str(exc))
-            raise AssertionError(str(exc))
+        self.env = test_openstack.environment_for(self)
         super().setUp()
         self.client = RecordingClient(self.deployment.endpoint)
         self.beta = self.env['clouds']['beta']
