@@ -82,14 +82,7 @@ class CredentialsTest(base.FunctionalTestCase):
         return href
 
     def make_beta_cloud(self, client, credential_ref=None):
-        user = self.beta['users']['beta-demo']
-        body = {'name': 'beta-%s' % uuid.uuid4().hex[:6],
-                'type': 'openstack', 'region': 'RegionOne',
-                'options': {
-                    'auth_url': self.beta['auth_url'],
-                    'project_name': user['project_name'],
-                    'project_domain_name': user['project_domain_name'],
-                    'user_domain_name': user['user_domain_name']}}
+        body = test_openstack.beta_cloud_body(self.beta)
         if credential_ref:
             body['credential_ref'] = credential_ref
         return client.post('/v1/clouds', body)

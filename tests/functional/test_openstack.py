@@ -49,6 +49,17 @@ def environment_for(test):
         raise AssertionError(str(exc))
 
 
+def beta_cloud_body(beta):
+    """A new cloud record for the independent cloud beta (its demo user)."""
+    user = beta['users']['beta-demo']
+    return {'name': base.unique_name('beta-'), 'type': 'openstack',
+            'region': 'RegionOne',
+            'options': {'auth_url': beta['auth_url'],
+                        'project_name': user['project_name'],
+                        'project_domain_name': user['project_domain_name'],
+                        'user_domain_name': user['user_domain_name']}}
+
+
 def _session(cloud, user):
     auth = v3.Password(auth_url=cloud['auth_url'],
                        username=user['username'],

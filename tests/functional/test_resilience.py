@@ -588,14 +588,8 @@ class CanaryMixin(ResilienceMixin):
         return name
 
     def _beta_cloud(self):
-        user = self.beta['users']['beta-demo']
-        return self.client.post('/v1/clouds', {
-            'name': base.unique_name('beta-'), 'type': 'openstack',
-            'region': 'RegionOne',
-            'options': {'auth_url': self.beta['auth_url'],
-                        'project_name': user['project_name'],
-                        'project_domain_name': user['project_domain_name'],
-                        'user_domain_name': user['user_domain_name']}})
+        return self.client.post('/v1/clouds',
+                                test_openstack.beta_cloud_body(self.beta))
 
     def _beta_glance(self):
         return glance_client.Client('2', session=test_openstack._session(
