@@ -5,6 +5,7 @@ import oslo_messaging as messaging
 
 from ciming.conf import all_in_one
 from ciming.conf import api
+from ciming.conf import aws
 from ciming.conf import conductor
 from ciming.conf import database
 from ciming.conf import default
@@ -23,6 +24,7 @@ def list_opts():
         ('DEFAULT', default.opts),
         ('all_in_one', all_in_one.opts),
         ('api', api.opts),
+        ('aws', aws.opts),
         ('conductor', conductor.opts),
         ('database', database.list_opts()),
         ('glance', glance.opts),
