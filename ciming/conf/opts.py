@@ -53,4 +53,6 @@ def update_opt_defaults():
     messaging.set_transport_defaults(control_exchange=CONTROL_EXCHANGE)
     log.set_defaults(default_log_levels=log.get_default_log_levels() + [
         'stevedore=INFO', 'taskflow=WARNING', 'amqp=WARNING',
-        'oslo.messaging=INFO', 'oslo_messaging=INFO'])
+        'oslo.messaging=INFO', 'oslo_messaging=INFO',
+        # botocore's DEBUG lines carry signed headers and session tokens.
+        'botocore=WARNING', 'boto3=WARNING'])
