@@ -18,6 +18,9 @@ from ciming.common import exception
 LOG = log.getLogger(__name__)
 
 RAW = 'raw'
+# Every disk format an image may declare (Glance's list).
+DISK_FORMATS = ('raw', 'qcow2', 'vmdk', 'vhd', 'vhdx', 'vdi', 'iso',
+                'ploop', 'ami', 'ari', 'aki')
 # Formats the conductor converts to raw for a cloud that takes only raw.
 CONVERTIBLE = frozenset(('qcow2', 'vmdk', 'vhd', 'vhdx'))
 # qemu-img's names of the formats, where they differ from Glance's.

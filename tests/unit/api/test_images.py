@@ -84,9 +84,15 @@ class CreateImageTestCase(ImagesTestCase):
     def test_target_that_refuses_the_format(self):
         self.create_cloud('raw', type='raw-only')
         response = self.post('/v1/images', {'targets': ['raw'],
-                                            'disk_format': 'qcow2'})
+                                            'disk_format': 'iso'})
         self.assertError(response, 400, 'unsupported_format')
         self._assert_no_image()
+
+    def test_target_taking_raw_takes_a_format_converted_to_raw(self):
+        self.create_cloud('raw', type='raw-only')
+        response = self.post('/v1/images', {'targets': ['raw'],
+                                            'disk_format': 'qcow2'})
+        self.assertEqual(201, response.status_int)
 
     def test_bad_bodies(self):
         for body in ({'targets': []}, {'targets': 'dev-a'},
