@@ -47,6 +47,15 @@ class ImageFormatsTest(base.FunctionalTestCase):
             'name': base.unique_name('fmt-'), 'disk_format': disk_format,
             'container_format': 'bare', 'targets': targets})
 
+    def make_raw_only_cloud(self):
+        """A local cloud taking only raw, as a public cloud may."""
+        name = base.unique_name('raw-only-')
+        cloud = self.client.post('/v1/clouds', {
+            'name': name, 'type': 'local',
+            'options': {'path': name, 'disk_formats': ['raw']}})
+        return cloud, os.path.join(self.deployment.clouds_root,
+                                   cloud['options']['path'])
+
     def test_attacks_are_refused_at_upload(self):
         cloud, directory = self.make_cloud()
         for name, (fmt, build, code, words) in ATTACKS.items():
@@ -95,11 +104,7 @@ class ImageFormatsTest(base.FunctionalTestCase):
             self.assertIsNone(where[target['id']]['remote_id'], name)
 
     def test_qcow2_reaches_a_raw_only_cloud_converted(self):
-        raw_only, raw_dir = self.make_cloud()
-        self.client.request(
-            'PATCH', '/v1/clouds/%s' % raw_only['id'], 200,
-            json_body={'options': dict(raw_only['options'],
-                                       disk_formats=['raw'])})
+        raw_only, raw_dir = self.make_raw_only_cloud()
         anything, any_dir = self.make_cloud()
         payload = os.urandom(3 * base.MiB)
         data = disk_images.qcow2(payload, virtual_size=8 * base.MiB + 512)
@@ -152,11 +157,7 @@ class ImageFormatsTest(base.FunctionalTestCase):
                          [loc['status'] for loc in image['locations']])
 
     def test_a_format_no_conversion_reaches_is_refused_for_a_raw_cloud(self):
-        raw_only, _dir = self.make_cloud()
-        self.client.request(
-            'PATCH', '/v1/clouds/%s' % raw_only['id'], 200,
-            json_body={'options': dict(raw_only['options'],
-                                       disk_formats=['raw'])})
+        raw_only, _dir = self.make_raw_only_cloud()
         resp = self.client.request('POST', '/v1/images', json_body={
             'disk_format': 'iso', 'targets': [raw_only['id']]})
         error = base.check_error(self, resp, 400)

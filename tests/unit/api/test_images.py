@@ -127,6 +127,22 @@ class ImageRecordTestCase(ImagesTestCase):
         response = self.get(self.url, headers=base.READER)
         self.assertEqual(self.image, response.json)
 
+    def test_what_data_is_where_shows_from_1_3(self):
+        self.dbapi.update_image(self.image['id'], {'virtual_size': 1024})
+        [loc] = self.dbapi.get_image(self.image['id']).locations
+        self.dbapi.set_location(self.image['id'], loc.cloud_id, {
+            'disk_format': 'raw', 'size': 1024, 'os_hash_value': 'ab' * 64})
+        old = self.get(self.url, headers=base.READER).json
+        self.assertNotIn('virtual_size', old)
+        self.assertNotIn('disk_format', old['locations'][0])
+        new = self.get(self.url, headers=dict(
+            base.READER,
+            **{'OpenStack-API-Version': 'cloud-image-manager 1.3'})).json
+        self.assertEqual(1024, new['virtual_size'])
+        self.assertEqual(('raw', 1024, 'ab' * 64), tuple(
+            new['locations'][0][k]
+            for k in ('disk_format', 'size', 'os_hash_value')))
+
     def test_other_project_gets_404(self):
         for call in (self.get, self.delete):
             self.assertError(call(self.url, headers=base.OTHER), 404,
