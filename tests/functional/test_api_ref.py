@@ -100,7 +100,8 @@ def documented_fields(parameters=None):
         nullable = '``null``' in spec.get('description', '')
         for name in names:
             types, may_be_null = fields.get(name, ((), False))
-            fields[name] = (types + _TYPES[spec['type']],
+            fields[name] = (types + tuple(t for t in _TYPES[spec['type']]
+                                          if t not in types),
                             may_be_null or nullable)
     return fields
 
