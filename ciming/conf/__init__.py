@@ -6,6 +6,7 @@ from ciming.conf import all_in_one
 from ciming.conf import api
 from ciming.conf import aws
 from ciming.conf import conductor
+from ciming.conf import conversion
 from ciming.conf import database
 from ciming.conf import default
 from ciming.conf import glance
@@ -23,6 +24,7 @@ all_in_one.register_opts(CONF)
 api.register_opts(CONF)
 aws.register_opts(CONF)
 conductor.register_opts(CONF)
+conversion.register_opts(CONF)
 database.register_opts(CONF)
 default.register_opts(CONF)
 glance.register_opts(CONF)

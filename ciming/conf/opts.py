@@ -7,6 +7,7 @@ from ciming.conf import all_in_one
 from ciming.conf import api
 from ciming.conf import aws
 from ciming.conf import conductor
+from ciming.conf import conversion
 from ciming.conf import database
 from ciming.conf import default
 from ciming.conf import glance
@@ -26,6 +27,7 @@ def list_opts():
         ('api', api.opts),
         ('aws', aws.opts),
         ('conductor', conductor.opts),
+        ('conversion', conversion.opts),
         ('database', database.list_opts()),
         ('glance', glance.opts),
         ('jobs', jobs.opts),
