@@ -14,7 +14,8 @@ doc/source/user/aws.rst):
 Glance property             register_image
 ==========================  ==========================================
 ``hw_architecture``         ``Architecture``: x86_64, aarch64 → arm64,
-(or ``architecture``)       i686/i386 → i386; x86_64 when absent
+                            i686/i386 → i386; else ``architecture``,
+                            else x86_64
 ``hw_firmware_type``        ``BootMode``: uefi, bios → legacy-bios;
                             AWS's default when absent
 ``hw_tpm_version`` 2.0      ``TpmSupport`` v2.0 (UEFI only)
