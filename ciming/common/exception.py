@@ -297,3 +297,9 @@ def safe_message(exc):
         return exc.message
     return _('An internal error occurred (%s); the details are in the '
              'service log.') % type(exc).__name__
+
+
+class SourceCannotExport(Invalid):
+    _msg_fmt = _('Cloud %(cloud)s cannot export image %(remote_id)s: '
+                 '%(reason)s')
+    code = 'source_cannot_export'
