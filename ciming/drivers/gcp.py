@@ -15,10 +15,7 @@ other is not exportable, and says so (``RemoteImage.exportable``).
 """
 
 import json
-import time
 
-from googleapiclient import errors as api_errors
-import httplib2
 from oslo_log import log
 
 from ciming.common import exception
@@ -31,8 +28,6 @@ from ciming.drivers import gcp_tarball
 LOG = log.getLogger(__name__)
 
 STAGING_PREFIX = 'ciming-staging/'
-_OPERATION_TIMEOUT = 3600
-_WAIT_SLICE = 30
 
 
 class GCPDriver(base.CloudDriver):
@@ -94,28 +89,9 @@ class GCPDriver(base.CloudDriver):
         return self._buckets[name]
 
     def _call(self, what, request, missing_ok=False, conflict_ok=False):
-        """Run a compute request, turning its errors into CIMinG's.
-
-        Returns None for a 404 when ``missing_ok``, and for a 409 when
-        ``conflict_ok``.
-        """
-        try:
-            return request.execute(num_retries=3)
-        except api_errors.HttpError as exc:
-            status = exc.resp.status
-            if (missing_ok and status == 404) or (
-                    conflict_ok and status == 409):
-                return None
-            if status in (401, 403):
-                raise exception.CloudAuthFailed(
-                    cloud=self.name, reason='%s: %d' % (what, status))
-            raise exception.DriverError(
-                cloud=self.name, reason='%s: %d %s' % (
-                    what, status, exc.reason or ''))
-        except (httplib2.HttpLib2Error, OSError) as exc:
-            raise exception.DriverError(
-                cloud=self.name, reason='%s: %s' % (
-                    what, exc.__class__.__name__))
+        return gcp_access.execute(self.name, what, request,
+                                  missing_ok=missing_ok,
+                                  conflict_ok=conflict_ok)
 
     # Projects on a cloud shared through one identity
 
@@ -314,25 +290,8 @@ class GCPDriver(base.CloudDriver):
         return remote
 
     def _wait(self, operation):
-        """Wait for a global operation; DriverError if it failed."""
-        operations = self._client().globalOperations()
-        deadline = time.monotonic() + _OPERATION_TIMEOUT
-        while operation.get('status') != 'DONE':
-            if time.monotonic() > deadline:
-                raise exception.DriverError(
-                    cloud=self.name, reason='operation %s still %s' % (
-                        operation.get('name'), operation.get('status')))
-            operation = self._call('wait for %s' % operation['name'],
-                                   operations.wait(
-                                       project=self.project,
-                                       operation=operation['name']))
-        errors = (operation.get('error') or {}).get('errors') or []
-        if errors:
-            raise exception.DriverError(
-                cloud=self.name, reason='; '.join(
-                    '%s: %s' % (e.get('code'), e.get('message'))
-                    for e in errors)[:1000])
-        return operation
+        return gcp_access.wait(self.name, self._client(), self.project,
+                               operation)
 
     def _delete_staging(self, remote_id):
         for name in (self._object(remote_id), self._manifest(remote_id)):

@@ -9,13 +9,15 @@ only, and google-auth turns it into short-lived access tokens.
 """
 
 import re
+import time
 from urllib import parse
 
 from google.auth import exceptions as auth_exc
 from google.auth.transport import requests as auth_requests
 from google.oauth2 import service_account
-from googleapiclient import discovery
 import google_auth_httplib2
+from googleapiclient import discovery
+from googleapiclient import errors as api_errors
 import httplib2
 
 from ciming.common import exception
@@ -24,6 +26,7 @@ SCOPES = ('https://www.googleapis.com/auth/cloud-platform',)
 OPTIONS = ('project', 'bucket', 'storage_location', 'compute_endpoint',
            'storage_endpoint')
 STORAGE_URL = 'https://storage.googleapis.com'
+OPERATION_TIMEOUT = 3600
 
 # Project ids: 6-30 lowercase letters, digits, hyphens; legacy domain-scoped
 # ids ("example.com:project") are allowed too.
@@ -120,3 +123,49 @@ def compute_client(credentials, endpoint=None):
     return discovery.build('compute', 'v1', http=http,
                            static_discovery=True, client_options=options,
                            cache_discovery=False)
+
+
+def execute(cloud_name, what, request, missing_ok=False, conflict_ok=False):
+    """Run a compute request, turning its errors into CIMinG's.
+
+    Returns None for a 404 when ``missing_ok``, and for a 409 when
+    ``conflict_ok``.
+    """
+    try:
+        return request.execute(num_retries=3)
+    except api_errors.HttpError as exc:
+        status = exc.resp.status
+        if (missing_ok and status == 404) or (conflict_ok and status == 409):
+            return None
+        if status in (401, 403):
+            raise exception.CloudAuthFailed(
+                cloud=cloud_name, reason='%s: %d' % (what, status))
+        raise exception.DriverError(
+            cloud=cloud_name, reason='%s: %d %s' % (what, status,
+                                                    exc.reason or ''))
+    except (httplib2.HttpLib2Error, OSError, auth_exc.GoogleAuthError) as exc:
+        raise exception.DriverError(
+            cloud=cloud_name, reason='%s: %s' % (what,
+                                                 exc.__class__.__name__))
+
+
+def wait(cloud_name, client, project, operation):
+    """Wait for a global operation; DriverError if it failed."""
+    operations = client.globalOperations()
+    deadline = time.monotonic() + OPERATION_TIMEOUT
+    while operation.get('status') != 'DONE':
+        if time.monotonic() > deadline:
+            raise exception.DriverError(
+                cloud=cloud_name, reason='operation %s still %s' % (
+                    operation.get('name'), operation.get('status')))
+        # wait answers when the operation is done, or after ~2 minutes.
+        operation = execute(cloud_name, 'wait for %s' % operation['name'],
+                            operations.wait(project=project,
+                                            operation=operation['name']))
+    errors = (operation.get('error') or {}).get('errors') or []
+    if errors:
+        raise exception.DriverError(
+            cloud=cloud_name, reason='; '.join(
+                '%s: %s' % (e.get('code'), e.get('message'))
+                for e in errors)[:1000])
+    return operation

@@ -139,9 +139,11 @@ def normalize(image, exportable=None):
         if image.get(field) is not None:
             properties['gce_%s' % re.sub(r'([A-Z])', r'_\1',
                                          field).lower()] = str(image[field])
+
     def text(key):
         value = known.get(key)
         return value if isinstance(value, str) else None
+
     size = known.get('size')
     return base.RemoteImage(
         remote_id=image['name'], name=text('name') or image['name'],

@@ -185,11 +185,12 @@ class Bucket:
             else:
                 crange = 'bytes %d-%d/%s' % (
                     offset, end - 1, '*' if total is None else total)
+            # Counted as sent even when the connection breaks mid-way.
+            self.bytes_sent += len(data)
             try:
                 response = self.session.request(
                     'PUT', url, data=bytes(data),
                     headers={'Content-Range': crange}, timeout=300)
-                self.bytes_sent += len(data)
             except _RETRIABLE as exc:
                 failures += 1
                 if failures >= self.attempts:

@@ -17,6 +17,7 @@ may ask that the next operation fail (``POST /fake/fail-next``).
 """
 
 import argparse
+import hashlib
 import http.server
 import itertools
 import json
@@ -42,6 +43,8 @@ class State:
         self.operations = {}   # (project, name) -> operation
         self.tokens = set()
         self.fail_next = None
+        # What each insert read from Cloud Storage (tests inspect it).
+        self.sources = []
         self.ids = itertools.count(1000)
 
 
@@ -86,6 +89,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self._body()
         if url.path == '/token' and method == 'POST':
             return self._send(*self.token(body))
+        if url.path == '/fake/sources' and method == 'GET':
+            with self.state.lock:
+                return self._send(200, {'sources': self.state.sources})
         if url.path == '/fake/fail-next' and method == 'POST':
             with self.state.lock:
                 self.state.fail_next = json.loads(body or b'{}')
@@ -168,8 +174,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                      i.get('labels', {}).get(k) == v
                      for k, v in wanted.items())),
                 key=lambda i: i['name'])
-        page = {'kind': 'compute#imageList', 'items': found[start:start +
-                                                           size]}
+        page = {'kind': 'compute#imageList',
+                'items': found[start:start + size]}
         if start + size < len(found):
             page['nextPageToken'] = str(start + size)
         return 200, page
@@ -270,8 +276,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise ValueError('The first member of the tar archive '
                                      'must be disk.raw')
                 data = tar.extractfile(member)
-                while data.read(1024 * 1024):
-                    pass
+                digest = hashlib.sha512()
+                for block in iter(lambda: data.read(1024 * 1024), b''):
+                    digest.update(block)
                 raw_size = member.size
             while counted.read(1024 * 1024):
                 pass
@@ -280,6 +287,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              % exc)
         finally:
             response.close()
+        with self.state.lock:
+            self.state.sources.append({
+                'source': source, 'first_member': member.name,
+                'raw_size': raw_size, 'raw_sha512': digest.hexdigest(),
+                'archive_size': counted.count})
         return raw_size, counted.count
 
     def delete_image(self, project, query, body, name):
