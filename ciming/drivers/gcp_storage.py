@@ -179,7 +179,9 @@ class Bucket:
         offset = start
         failures = 0
         while True:
-            data = memoryview(piece)[offset - start:size]
+            # A copy, not a view: a view kept alive by a traceback would
+            # forbid trimming the piece buffer afterwards.
+            data = bytes(piece[offset - start:size])
             if size == 0 or offset == end:
                 crange = 'bytes */%d' % total
             else:
@@ -189,7 +191,7 @@ class Bucket:
             self.bytes_sent += len(data)
             try:
                 response = self.session.request(
-                    'PUT', url, data=bytes(data),
+                    'PUT', url, data=data,
                     headers={'Content-Range': crange}, timeout=300)
             except _RETRIABLE as exc:
                 failures += 1

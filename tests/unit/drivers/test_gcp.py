@@ -101,7 +101,10 @@ class FakeSession:
         crange = headers['Content-Range']
         self.puts += 1
         if self.puts == self.break_at:
-            raise requests.ConnectionError('cut')
+            # Like urllib3, keep the error (and the frames of its
+            # traceback, with the caller's locals) alive.
+            self.kept = requests.ConnectionError('cut')
+            raise self.kept
         spec, total = crange[len('bytes '):].split('/')
         if spec != '*':
             start = int(spec.split('-')[0])
