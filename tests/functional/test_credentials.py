@@ -265,7 +265,9 @@ class CredentialsTest(base.FunctionalTestCase):
             gcp.cloud_body(), credential_ref=href))
         by_request = {gcp_given['name']: given}
 
-        image = self.make_image([gcp_given['name']])
+        # A local copy too: Compute Engine's cannot be a sync source.
+        local, _ = self.make_cloud(client=self.client)
+        image = self.make_image([local['name'], gcp_given['name']])
         job = self.client.upload(
             image['id'], os.urandom(MiB),
             headers=test_openstack.credentials_header(by_request)).json()
@@ -280,6 +282,7 @@ class CredentialsTest(base.FunctionalTestCase):
         self.assertEqual(['linked'], [t['state'] for t in job['targets']])
         self.client.post('/v1/images/%s/refresh' % image['id'],
                          {'credentials': by_request}, expect=200)
+        self.assertEqual(1, len(gcp.images()))
 
         canaries = []
         for key in (given, stored):

@@ -192,3 +192,34 @@ class GCPTest(base.FunctionalTestCase):
         self.assertIn('QUOTA_EXCEEDED', target['error'])
         self.assertEqual([], self.gcp.objects())
         self.assertEqual([], self.gcp.images())
+
+    def test_hostile_options_and_keys_are_refused_as_json(self):
+        good = self.gcp.cloud_body()
+        for options in ({'project': 'x\0y', 'bucket': 'b-b-b'},
+                        dict(good['options'], bucket='\ud800x'),
+                        dict(good['options'], project=['a']),
+                        dict(good['options'], storage_location='x' * 5000),
+                        dict(good['options'], compute_endpoint='file:///'),
+                        dict(good['options'], nested={'a': {'b': {}}})):
+            body = dict(good, name=base.unique_name('bad-'),
+                        options=options)
+            response = self.client.request('POST', '/v1/clouds', 400,
+                                           json_body=body)
+            base.check_error(self, response, 400)
+        image = self.make_image([self.gcp_cloud['name']],
+                                client=self.client)
+        for key in ({'type': 'service_account'},
+                    dict(self.gcp.key, private_key='not a key' * 20),
+                    dict(self.gcp.key, private_key_id='\ud800'),
+                    dict(self.gcp.key, extra={'deep': [[[]]]})):
+            response = self.client.request(
+                'PUT', '/v1/images/%s/file' % image['id'], 400,
+                data=b'x' * 1024, headers=dict(
+                    test_openstack.credentials_header(
+                        {self.gcp_cloud['name']: key}),
+                    **{'Content-Type': 'application/octet-stream'}))
+            base.check_error(self, response, 400)
+            self.assertNotIn('not a key', response.text)
+        self.assertEqual('queued', self.client.get(
+            '/v1/images/%s' % image['id'])['status'])
+        self.assertEqual([], self.gcp.objects())
