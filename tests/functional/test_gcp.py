@@ -223,3 +223,25 @@ class GCPTest(base.FunctionalTestCase):
         self.assertEqual('queued', self.client.get(
             '/v1/images/%s' % image['id'])['status'])
         self.assertEqual([], self.gcp.objects())
+
+    def test_compute_fake_refuses_what_compute_engine_refuses(self):
+        # The stand-in itself: a missing object, a plain gzip file and a
+        # tar whose first member is not disk.raw end the operation in
+        # error and leave no image.
+        import gzip
+        import io
+        import tarfile
+        other = io.BytesIO()
+        with tarfile.open(fileobj=other, mode='w:gz') as tar:
+            info = tarfile.TarInfo('README')
+            info.size = 2
+            tar.addfile(info, io.BytesIO(b'hi'))
+        self.gcp.put_object('plain.gz', gzip.compress(b'x' * 1000))
+        self.gcp.put_object('other.tar.gz', other.getvalue())
+        for name in ('missing.tar.gz', 'plain.gz', 'other.tar.gz'):
+            operation = self.gcp.insert_image(
+                'bad-%s' % uuid.uuid4().hex[:8], name)
+            self.assertEqual('DONE', operation['status'])
+            [error] = operation['error']['errors']
+            self.assertEqual('INVALID_IMAGE_FILE', error['code'], name)
+        self.assertEqual([], self.gcp.images())
