@@ -11,6 +11,7 @@ import os
 import uuid
 
 from ciming.drivers import gcp_tarball
+from tests import disk_images
 from tests.functional import base
 from tests.functional import gcp_stand_ins
 from tests.functional import test_openstack
@@ -245,3 +246,24 @@ class GCPTest(base.FunctionalTestCase):
             [error] = operation['error']['errors']
             self.assertEqual('INVALID_IMAGE_FILE', error['code'], name)
         self.assertEqual([], self.gcp.images())
+
+    def test_qcow2_reaches_compute_engine_converted_to_raw(self):
+        payload = os.urandom(2 * MiB)
+        data = disk_images.qcow2(payload, virtual_size=6 * MiB + 512)
+        expected_raw = disk_images.convert_to_raw(data, 'qcow2')
+        image = self.client.post('/v1/images', {
+            'name': base.unique_name('qcow-'), 'disk_format': 'qcow2',
+            'container_format': 'bare',
+            'targets': [self.gcp_cloud['name']]})
+        job = self.client.upload(image['id'], data,
+                                 headers=self.credentials()).json()
+        job = self.wait_job(job['id'])
+        self.assertEqual('succeeded', job['state'], job)
+        [source] = self.gcp.sources()
+        self.assertEqual('disk.raw', source['first_member'])
+        self.assertEqual(len(expected_raw), source['raw_size'])
+        self.assertEqual(hashlib.sha512(expected_raw).hexdigest(),
+                         source['raw_sha512'])
+        [gce] = self.gcp.images()
+        self.assertEqual('READY', gce['status'])
+        self.assertEqual([], self.gcp.objects())
