@@ -19,6 +19,7 @@ SCENARIOS = {
     'fan-out': ['openstack_bench.py', 'fan-out'],
     'requests': ['openstack_bench.py', 'requests'],
     'footprint': ['openstack_bench.py', 'footprint'],
+    'gcp': ['gcp_bench.py'],
 }
 
 
