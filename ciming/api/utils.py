@@ -8,6 +8,7 @@ from oslo_utils import strutils
 import pecan
 
 from ciming.api import cloud_types
+from ciming.api.controllers.v1 import versions
 from ciming.api import json_body
 from ciming.api.middleware import microversion
 from ciming.api.middleware import parsable_error
@@ -105,6 +106,11 @@ def _schema_message(error, secret):
 def api_version():
     """The (major, minor) microversion of the current request."""
     return pecan.request.environ.get(microversion.ENVIRON_KEY, (1, 0))
+
+
+def allow_url_import():
+    """Whether images may be created from a URL (API 1.2)."""
+    return api_version() >= (1, versions.MINOR_2_URL_IMPORT)
 
 
 # Policy and visibility

@@ -297,3 +297,13 @@ def safe_message(exc):
         return exc.message
     return _('An internal error occurred (%s); the details are in the '
              'service log.') % type(exc).__name__
+
+
+class URLNotAllowed(Invalid):
+    _msg_fmt = _('The URL is not allowed: %(reason)s')
+    code = 'url_not_allowed'
+
+
+class URLImportFailed(TransferFailed):
+    _msg_fmt = _('The import from the URL failed: %(reason)s')
+    code = 'url_import_failed'

@@ -15,6 +15,7 @@ from ciming.conf import service_user
 from ciming.conf import staging
 from ciming.conf import taskflow
 from ciming.conf import transfer
+from ciming.conf import url_import
 
 CONF = cfg.CONF
 
@@ -31,3 +32,4 @@ service_user.register_opts(CONF)
 staging.register_opts(CONF)
 taskflow.register_opts(CONF)
 transfer.register_opts(CONF)
+url_import.register_opts(CONF)

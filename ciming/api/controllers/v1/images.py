@@ -45,6 +45,8 @@ from ciming.api.controllers.v1 import locations
 from ciming.api import job_records
 from ciming.api import request_credentials
 from ciming.api.schemas import images as schemas
+from ciming.api.schemas import url_import as url_import_schemas
+from ciming.api import url_import
 from ciming.api import utils
 from ciming.api import views
 from ciming.common import exception
@@ -111,12 +113,19 @@ class ImagesController(rest.RestController):
 
     @pecan.expose('json')
     def post(self):
-        body = utils.load_body(schemas.CREATE)
+        schema = schemas.CREATE
+        if utils.allow_url_import():
+            schema = url_import_schemas.create_schema(schema)
+        body = utils.load_body(schema)
         context = utils.context()
         utils.authorize('ciming:image:create', utils.project_target())
+        supplied = url_import.credentials(body)
         disk_format = body.get('disk_format', 'raw')
         clouds = utils.resolve_targets(body['targets'], context.project_id,
                                        disk_format)
+        source = None
+        if 'source' in body:
+            source = url_import.checked_source(body)
         image = pecan.request.dbapi.create_image({
             'project_id': context.project_id,
             'name': body.get('name'),
@@ -126,7 +135,13 @@ class ImagesController(rest.RestController):
         }, [c.id for c in clouds])
         pecan.response.status = 201
         pecan.response.location = utils.url('v1', 'images', image.id)
-        return views.image(image)
+        if source is None:
+            return views.image(image)
+        job = url_import.start_job(image, [c.id for c in clouds], source,
+                                   supplied)
+        result = views.image(pecan.request.dbapi.get_image(image.id))
+        result['job'] = views.job(job)
+        return result
 
     @pecan.expose('json')
     def patch(self, image_id):

@@ -14,8 +14,10 @@ HEADER = 'OpenStack-API-Version'
 
 # v1.0: clouds, images, uploads, locations, sync and jobs.
 MINOR_0_INITIAL_VERSION = 0
+# v1.2: POST /v1/images imports from a URL ("source": {"url", ...}).
+MINOR_2_URL_IMPORT = 2
 
-MINOR_MAX_VERSION = MINOR_0_INITIAL_VERSION
+MINOR_MAX_VERSION = MINOR_2_URL_IMPORT
 
 MIN_VERSION = (1, MINOR_0_INITIAL_VERSION)
 MAX_VERSION = (1, MINOR_MAX_VERSION)
