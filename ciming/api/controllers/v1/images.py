@@ -3,6 +3,10 @@
 * ``POST /v1/images`` {name?, disk_format? (raw), container_format?
   (bare), targets: [cloud name or id, ...]} -> 201 Image (status
   ``queued``, a ``pending`` location per target), Location header.
+  At 1.2 also ``source: {url, checksum | checksums_url}`` and
+  ``credentials``: the image is imported from the URL (see
+  :mod:`ciming.api.url_import`); 201 Image (``importing``) with its
+  ``"job"``.
 * ``GET /v1/images`` ?name, status, available_in, missing_in (cloud name
   or id), marker, limit, sort_key (created_at|updated_at|name|size|
   status), sort_dir (asc|desc), all_projects -> {"images": [Image],
