@@ -1,11 +1,18 @@
 """Importing from a URL: a real HTTP server on 127.0.0.1, local clouds."""
 
+import datetime
 import hashlib
 import http.server
 import os
 import socket
+import ssl
 import threading
 
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 import fixtures
 
 from ciming.common import exception
@@ -240,3 +247,73 @@ class ParseChecksumsTest(conductor_base.base.TestCase):
     def test_a_url_without_a_file_name_fails(self):
         self.assertRaises(exception.URLImportFailed,
                           url_source.parse_checksums, 'x', '')
+
+
+def _self_signed(directory, name):
+    """A key and a self-signed certificate for ``name``: (cert, key)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject)
+            .issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None),
+                           critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path = os.path.join(directory, 'cert.pem')
+    key_path = os.path.join(directory, 'key.pem')
+    with open(cert_path, 'wb') as out:
+        out.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, 'wb') as out:
+        out.write(key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+class HTTPSSourceTestCase(conductor_base.base.TestCase):
+    """HTTPS to the checked address, verified against the URL's host."""
+
+    def setUp(self):
+        super().setUp()
+        directory = self.useFixture(fixtures.TempDir()).path
+        cert, key = _self_signed(directory, 'images.example')
+        self.http = self.useFixture(HTTPServerFixture())
+        self.http.server.files['/d/img.raw'] = DATA
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.http.server.socket = context.wrap_socket(
+            self.http.server.socket, server_side=True)
+        self.config(allowed_networks=['127.0.0.1/32'], allowed_ports=[],
+                    connect_retries=0, ca_file=cert, group='url_import')
+        real = socket.getaddrinfo
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            if host.endswith('.example'):
+                return [(socket.AF_INET, socket.SOCK_STREAM, 6, '',
+                         ('127.0.0.1', port))]
+            return real(host, port, *args, **kwargs)
+        self.useFixture(fixtures.MockPatch('socket.getaddrinfo',
+                                           side_effect=getaddrinfo))
+
+    def _read(self, host):
+        source = {'type': 'url', 'checksum': 'sha256:' + SHA256,
+                  'url': 'https://%s:%d/d/img.raw' % (host, self.http.port)}
+        with url_source.open_source(source) as data:
+            return b''.join(iter(lambda: data.read(65536), b''))
+
+    def test_the_certificate_is_checked_against_the_url_host(self):
+        self.assertEqual(DATA, self._read('images.example'))
+        self.assertEqual([('/d/img.raw', 'images.example:%d'
+                           % self.http.port)], self.http.server.requests)
+
+    def test_a_certificate_for_another_host_fails(self):
+        exc = self.assertRaises(exception.URLImportFailed, self._read,
+                                'other.example')
+        self.assertIn('cannot connect', exc.message)
+        self.assertEqual([], self.http.server.requests)
