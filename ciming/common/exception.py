@@ -307,3 +307,20 @@ class URLNotAllowed(Invalid):
 class URLImportFailed(TransferFailed):
     _msg_fmt = _('The import from the URL failed: %(reason)s')
     code = 'url_import_failed'
+
+
+class ImageFormatMismatch(Invalid):
+    _msg_fmt = _('The data is not in its declared disk format '
+                 '%(declared)s: %(reason)s.')
+    code = 'image_format_mismatch'
+
+
+class UnsafeImage(Invalid):
+    _msg_fmt = _('The %(fmt)s data is refused as unsafe: %(reason)s.')
+    code = 'unsafe_image'
+
+
+class ConversionFailed(CimingException):
+    _msg_fmt = _('Converting the image from %(source)s to %(target)s '
+                 'failed: %(reason)s')
+    code = 'conversion_failed'

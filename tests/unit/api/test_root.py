@@ -53,6 +53,11 @@ class VersionsTestCase(base.APITestCase):
         self.assertError(response, 406, 'version_not_supported')
         self.assertEqual('cloud-image-manager 1.0', response.headers[HEADER])
 
+    def test_formats_fields_appear_at_1_3(self):
+        response = self.get('/v1',
+                            headers={HEADER: 'cloud-image-manager 1.3'})
+        self.assertEqual('cloud-image-manager 1.3', response.headers[HEADER])
+
     def test_malformed_microversion_is_400(self):
         response = self.get('/v1/clouds',
                             headers={HEADER: 'cloud-image-manager one'})

@@ -18,6 +18,7 @@ import fixtures
 from ciming.common import exception
 from ciming.common import states
 from ciming.conductor.tasks import url_source
+from tests import disk_images
 from tests.unit.conductor import base as conductor_base
 
 DATA = os.urandom(1024 * 1024 + 7)
@@ -80,11 +81,11 @@ class URLSourceTestCase(conductor_base.LocalCloudsTestCase):
         self.config(allowed_networks=['127.0.0.1/32'], allowed_ports=[],
                     connect_retries=0, group='url_import')
 
-    def _url_job(self, source, targets=None):
+    def _url_job(self, source, targets=None, disk_format='raw'):
         targets = targets or [self.cloud_a, self.cloud_b]
         image = self.dbapi.create_image(
             {'project_id': 'project-a', 'name': 'from-url',
-             'disk_format': 'raw', 'container_format': 'bare',
+             'disk_format': disk_format, 'container_format': 'bare',
              'status': states.IMAGE_QUEUED}, [c.id for c in targets])
         job = self.dbapi.create_job(
             {'project_id': 'project-a', 'image_id': image.id,
@@ -131,6 +132,42 @@ class URLSourceTestCase(conductor_base.LocalCloudsTestCase):
         self.assertIsNone(image.os_hash_value)
         self.assertEqual([None, None],
                          [loc.remote_id for loc in image.locations])
+
+    def _raw_only_and_qcow2(self):
+        raw_only = self.create_local_cloud(
+            'raw-only', options={'path': 'raw-only', 'disk_formats': ['raw']})
+        data = disk_images.qcow2(os.urandom(300 * 1024),
+                                 virtual_size=2 * 1024 * 1024)
+        self.http.server.files['/d/img.qcow2'] = data
+        return raw_only, data
+
+    def test_a_qcow2_url_is_converted_for_a_raw_only_cloud(self):
+        raw_only, data = self._raw_only_and_qcow2()
+        job, image = self._url_job(
+            {'url': self.http.url('/d/img.qcow2'),
+             'checksum': 'sha256:' + hashlib.sha256(data).hexdigest()},
+            targets=[self.cloud_a, raw_only], disk_format='qcow2')
+
+        self.assertEqual(states.JOB_SUCCEEDED, job.state, job.error)
+        with open(self._file(self.cloud_a, image.id, '.img'), 'rb') as f:
+            self.assertEqual(data, f.read())
+        with open(self._file(raw_only, image.id, '.img'), 'rb') as f:
+            self.assertEqual(disk_images.convert_to_raw(data, 'qcow2'),
+                             f.read())
+        self.assertEqual(1, len(self.http.server.requests))
+
+    def test_a_wrong_checksum_fails_before_a_conversion(self):
+        raw_only, _data = self._raw_only_and_qcow2()
+        job, _image = self._url_job(
+            {'url': self.http.url('/d/img.qcow2'),
+             'checksum': 'sha256:' + '0' * 64},
+            targets=[self.cloud_a, raw_only], disk_format='qcow2')
+
+        self.assertEqual(states.JOB_FAILED, job.state)
+        self.assertIn('expected %s' % ('0' * 64), job.error)
+        # Converting reads the URL before any target is prepared.
+        for cloud in (self.cloud_a, raw_only):
+            self.assertFalse(os.path.exists(self._cloud_dir(cloud)))
 
     def test_checksum_from_a_sha256sums_file(self):
         self.http.server.files['/d/SHA256SUMS'] = (
