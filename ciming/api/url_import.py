@@ -10,9 +10,40 @@ import pecan
 
 from ciming.api import job_records
 from ciming.api import request_credentials
+from ciming.api.schemas import url_import as schemas
+from ciming.api import utils
+from ciming.api import views
 from ciming.common import exception
 from ciming.common import states
 from ciming.common import url_filter
+
+
+def create_schema(base):
+    """The create body's schema: ``base``, with ``source`` from 1.2."""
+    if utils.allow_url_import():
+        return schemas.create_schema(base)
+    return base
+
+
+def from_body(body):
+    """The job source and per-request credentials; (None, None) without.
+
+    The URLs are checked here, before anything is recorded.
+    """
+    supplied = credentials(body)
+    if 'source' not in body:
+        return None, None
+    return checked_source(body), supplied
+
+
+def created(image, target_ids, source, supplied):
+    """The 201 answer: the image, with its import ``job`` if from a URL."""
+    if source is None:
+        return views.image(image)
+    job = start_job(image, target_ids, source, supplied)
+    result = views.image(pecan.request.dbapi.get_image(image.id))
+    result['job'] = views.job(job)
+    return result
 
 
 def checked_source(body):
