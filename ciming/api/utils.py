@@ -108,6 +108,11 @@ def api_version():
     return pecan.request.environ.get(microversion.ENVIRON_KEY, (1, 0))
 
 
+def allow_url_import():
+    """Whether images may be created from a URL (API 1.2)."""
+    return api_version() >= (1, versions.MINOR_2_URL_IMPORT)
+
+
 def allow_formats():
     """Whether responses show what data is where (1.3)."""
     return api_version() >= (1, versions.MINOR_3_FORMATS)

@@ -23,7 +23,7 @@ REQUEST_ID_HEADER = 'X-OpenStack-Request-ID'
 
 # The microversions this client speaks.
 MIN_VERSION = (1, 0)
-MAX_VERSION = (1, 0)
+MAX_VERSION = (1, 2)
 
 _VERSION = re.compile(r'^v?(\d+)\.(\d+)$')
 

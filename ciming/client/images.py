@@ -6,20 +6,37 @@ from ciming.client import base
 from ciming.client import exceptions
 from ciming.client import upload as upload_body
 
+# The API version that creates images from a URL.
+URL_IMPORT_VERSION = (1, 2)
+
 
 class ImageManager(base.Manager):
 
-    def create(self, name, targets, disk_format=None, container_format=None):
+    def create(self, name, targets, disk_format=None, container_format=None,
+               source=None, credentials=None):
         """A new image record, ``queued``, pending in every target.
 
-        ``targets`` are cloud names or ids.
+        ``targets`` are cloud names or ids. With ``source``
+        (``{'url': ..., 'checksum': 'sha256:<hex>'}`` or ``{'url': ...,
+        'checksums_url': ...}``, API 1.2) the service imports the data
+        from the URL: the image comes back ``importing`` with the ``job``
+        doing it; ``credentials`` are those of the targets that need
+        some.
         """
         body = {'name': name, 'targets': list(targets)}
         if disk_format:
             body['disk_format'] = disk_format
         if container_format:
             body['container_format'] = container_format
-        return self.http.request('POST', '/images', json_body=body)
+        if source is None:
+            return self.http.request('POST', '/images', json_body=body)
+        if self.http.negotiate_version() < URL_IMPORT_VERSION:
+            raise exceptions.VersionNotSupported(
+                'Importing from a URL needs API version 1.2; this '
+                'session uses %d.%d' % self.http.negotiate_version())
+        body['source'] = dict(source)
+        return self.http.request('POST', '/images', json_body=body,
+                                 credentials=self._credentials(credentials))
 
     def list(self, name=None, status=None, available_in=None,
              missing_in=None, sort_key=None, sort_dir=None,

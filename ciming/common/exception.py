@@ -299,6 +299,16 @@ def safe_message(exc):
              'service log.') % type(exc).__name__
 
 
+class URLNotAllowed(Invalid):
+    _msg_fmt = _('The URL is not allowed: %(reason)s')
+    code = 'url_not_allowed'
+
+
+class URLImportFailed(TransferFailed):
+    _msg_fmt = _('The import from the URL failed: %(reason)s')
+    code = 'url_import_failed'
+
+
 class ImageFormatMismatch(Invalid):
     _msg_fmt = _('The data is not in its declared disk format '
                  '%(declared)s: %(reason)s.')

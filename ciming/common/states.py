@@ -51,6 +51,7 @@ TARGET_CANCELLED = 'cancelled'
 # Job actions.
 ACTION_IMPORT_UPLOAD = 'import_upload'
 ACTION_SYNC = 'sync'
+ACTION_IMPORT_URL = 'import_url'
 
 # Target states that count as the image being in the cloud.
 TARGET_DONE_STATES = (TARGET_ACTIVE, TARGET_LINKED)

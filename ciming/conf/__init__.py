@@ -17,6 +17,7 @@ from ciming.conf import service_user
 from ciming.conf import staging
 from ciming.conf import taskflow
 from ciming.conf import transfer
+from ciming.conf import url_import
 
 CONF = cfg.CONF
 
@@ -35,3 +36,4 @@ service_user.register_opts(CONF)
 staging.register_opts(CONF)
 taskflow.register_opts(CONF)
 transfer.register_opts(CONF)
+url_import.register_opts(CONF)

@@ -18,6 +18,7 @@ from ciming.conf import service_user
 from ciming.conf import staging
 from ciming.conf import taskflow
 from ciming.conf import transfer
+from ciming.conf import url_import
 
 
 def list_opts():
@@ -37,6 +38,7 @@ def list_opts():
         ('staging', staging.opts),
         ('taskflow', taskflow.opts),
         ('transfer', transfer.opts),
+        ('url_import', url_import.opts),
     ]
 
 

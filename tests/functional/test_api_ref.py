@@ -18,6 +18,7 @@ the diff before committing it.
 """
 
 import glob
+import hashlib
 import json
 import os
 import re
@@ -30,6 +31,7 @@ from testtools import content
 import yaml
 
 from tests.functional import base
+from tests.functional import test_url_import
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 SOURCE = os.path.join(TOP, 'api-ref', 'source')
@@ -45,6 +47,10 @@ PROJECT = dict(LATEST, **{'X-Project-Id': 'demo',
 ADMIN = dict(LATEST, **{'X-Project-Id': 'demo',
                         'X-Roles': 'admin,member,reader'})
 JOB_TIMEOUT = 120
+V12 = {'OpenStack-API-Version': 'cloud-image-manager 1.2'}
+# The URL import reads from an HTTP server the test starts on 127.0.0.1.
+URL_IMPORT_CONFIG = {'allowed_networks': '127.0.0.1/32',
+                     'allowed_ports': ''}
 # Objects whose keys are data (cloud options, image properties), not API.
 FREE_FORM = ('options', 'properties', 'credentials')
 
@@ -219,9 +225,14 @@ class ApiRefScenarioMixin:
     # One documented call
 
     def call(self, method, path, status, request=None, response=None,
-             headers=None, data=None):
-        """Make a call; check (or write) its response sample."""
+             headers=None, data=None, edit=None):
+        """Make a call; check (or write) its response sample.
+
+        ``edit`` changes the request sample's body before it is sent.
+        """
         body = load_sample(request) if request else None
+        if edit is not None:
+            body = edit(body)
         reply = self.session.request(
             method, self.endpoint + path, json=body, data=data,
             headers=dict(headers or PROJECT), timeout=120)
@@ -357,6 +368,28 @@ class ApiRefScenarioMixin:
         self.call('GET', '/v1/clouds/dev-d/images', 200,
                   response='cloud-images-list-resp.json')
 
+        # Create an image from a URL (API 1.2): the sample's URL and
+        # checksum become those of a local server's file.
+        server = self.useFixture(test_url_import.HTTPServerFixture())
+        with open(data, 'rb') as served:
+            server.files['/cirros-0.6.3-x86_64-disk.img'] = served.read()
+
+        def local_source(body):
+            body['source'] = {
+                'url': server.url('/cirros-0.6.3-x86_64-disk.img'),
+                'checksum': 'sha256:' + hashlib.sha256(
+                    server.files['/cirros-0.6.3-x86_64-disk.img']
+                ).hexdigest()}
+            body['disk_format'] = 'raw'
+            return body
+
+        from_url = self.call('POST', '/v1/images', 201,
+                             request='image-create-url-req.json',
+                             response='image-create-url-resp.json',
+                             headers=dict(PROJECT, **V12), edit=local_source)
+        self.wait_job(from_url['job']['id'])
+        self.call('DELETE', '/v1/images/%s' % from_url['id'], 204)
+
         # Jobs
         self.call('GET', '/v1/jobs?image_id=%s' % adopted['id'], 200,
                   response='jobs-list-resp.json')
@@ -412,6 +445,7 @@ class ApiRefSamplesTest(ApiRefScenarioMixin, testtools.TestCase):
             'all_in_one': {'data_dir': self.data_dir,
                            'local_clouds': ','.join(LOCAL_CLOUDS)},
             'api': {'port': port},
+            'url_import': URL_IMPORT_CONFIG,
         })
         self.log = os.path.join(self.dir, 'all-in-one.log')
         self.service = base.Process(
@@ -452,7 +486,8 @@ class ApiRefDeploymentTest(ApiRefScenarioMixin, testtools.TestCase):
     def start_service(self):
         try:
             self.deployment = base.get_deployment(
-                'mysql', {'DEFAULT': {'debug': True}})
+                'mysql', {'DEFAULT': {'debug': True},
+                          'url_import': URL_IMPORT_CONFIG})
         except base.ServiceUnavailable as exc:
             if base.ALLOW_SKIP:
                 self.skipTest(str(exc))

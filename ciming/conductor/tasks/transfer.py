@@ -14,6 +14,7 @@ from ciming.common import streams
 from ciming.common import testhooks
 from ciming.conductor.tasks import base
 from ciming.conductor.tasks import targets as target_tasks
+from ciming.conductor.tasks import url_source
 from ciming.conf import CONF
 from ciming.drivers import base as driver_base
 
@@ -177,6 +178,8 @@ class Transfer(base.JobTask):
     def _open_source(self, job_id, image, source, source_image):
         if source['type'] == 'staging':
             return staging.StagingArea().open(image.id)
+        if source['type'] == url_source.SOURCE_TYPE:
+            return url_source.open_source(source)
         described = driver_base.RemoteImage(**{
             k: v for k, v in source_image.items() if k != 'cloud_id'})
         driver = self.driver_for(job_id, source_image['cloud_id'])

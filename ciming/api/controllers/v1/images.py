@@ -3,6 +3,9 @@
 * ``POST /v1/images`` {name?, disk_format? (raw), container_format?
   (bare), targets: [cloud name or id, ...]} -> 201 Image (status
   ``queued``, a ``pending`` location per target), Location header.
+  At 1.2 with ``source: {url, checksum | checksums_url}`` (and
+  ``credentials``), the data is imported from the URL: see
+  :mod:`ciming.api.url_import`.
 * ``GET /v1/images`` ?name, status, available_in, missing_in (cloud name
   or id), marker, limit, sort_key (created_at|updated_at|name|size|
   status), sort_dir (asc|desc), all_projects -> {"images": [Image],
@@ -45,6 +48,7 @@ from ciming.api.controllers.v1 import locations
 from ciming.api import job_records
 from ciming.api import request_credentials
 from ciming.api.schemas import images as schemas
+from ciming.api import url_import
 from ciming.api import utils
 from ciming.api import views
 from ciming.common import exception
@@ -111,9 +115,10 @@ class ImagesController(rest.RestController):
 
     @pecan.expose('json')
     def post(self):
-        body = utils.load_body(schemas.CREATE)
+        body = utils.load_body(url_import.create_schema(schemas.CREATE))
         context = utils.context()
         utils.authorize('ciming:image:create', utils.project_target())
+        source, supplied = url_import.from_body(body)
         disk_format = body.get('disk_format', 'raw')
         clouds = utils.resolve_targets(body['targets'], context.project_id,
                                        disk_format)
@@ -126,7 +131,8 @@ class ImagesController(rest.RestController):
         }, [c.id for c in clouds])
         pecan.response.status = 201
         pecan.response.location = utils.url('v1', 'images', image.id)
-        return views.image(image)
+        return url_import.created(image, [c.id for c in clouds], source,
+                                  supplied)
 
     @pecan.expose('json')
     def patch(self, image_id):

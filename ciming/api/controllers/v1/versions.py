@@ -14,6 +14,8 @@ HEADER = 'OpenStack-API-Version'
 
 # v1.0: clouds, images, uploads, locations, sync and jobs.
 MINOR_0_INITIAL_VERSION = 0
+# v1.2: POST /v1/images imports from a URL ("source": {"url", ...}).
+MINOR_2_URL_IMPORT = 2
 # v1.3: what data is where: an image's virtual_size, each location's
 # disk_format, size and os_hash_value, a job's data (source, converted).
 MINOR_3_FORMATS = 3
