@@ -6,28 +6,60 @@ from ciming.client import base
 from ciming.client import exceptions
 from ciming.client import upload as upload_body
 
+MERGE_PATCH = 'application/merge-patch+json'
+LIFECYCLE_VERSION = (1, 1)
+URL_IMPORT_VERSION = (1, 2)
+# The microversion each optional field of an image first appears in.
+FIELD_VERSIONS = {
+    'properties': LIFECYCLE_VERSION, 'tags': LIFECYCLE_VERSION,
+    'visibility': LIFECYCLE_VERSION, 'protected': LIFECYCLE_VERSION,
+    'min_disk': LIFECYCLE_VERSION, 'min_ram': LIFECYCLE_VERSION,
+    'source': URL_IMPORT_VERSION,
+}
+
 
 class ImageManager(base.Manager):
 
-    def create(self, name, targets, disk_format=None, container_format=None):
+    def create(self, name, targets, disk_format=None, container_format=None,
+               **fields):
         """A new image record, ``queued``, pending in every target.
 
-        ``targets`` are cloud names or ids.
+        ``targets`` are cloud names or ids. ``fields`` are the image's
+        metadata (API 1.1: ``properties``, ``tags``, ``visibility``,
+        ``protected``, ``min_disk``, ``min_ram``) and its ``source``
+        (API 1.2: ``{'url': ..., 'checksum': ...}``, imported from there
+        instead of waiting for an upload).
         """
         body = {'name': name, 'targets': list(targets)}
         if disk_format:
             body['disk_format'] = disk_format
         if container_format:
             body['container_format'] = container_format
+        body.update(self._fields(fields))
         return self.http.request('POST', '/images', json_body=body)
+
+    def _fields(self, fields):
+        """The given fields, checked against the microversion they need."""
+        given = {k: v for k, v in fields.items() if v is not None}
+        for key in given:
+            needed = FIELD_VERSIONS.get(key)
+            if needed is None:
+                raise TypeError('Unknown image field %r' % key)
+            self.http.require(needed, 'the image field %r' % key)
+        return given
 
     def list(self, name=None, status=None, available_in=None,
              missing_in=None, sort_key=None, sort_dir=None,
-             all_projects=False, limit=None):
-        """Images matching the filters (exact name), every page."""
+             all_projects=False, limit=None, marker=None):
+        """Images matching the filters (exact name), every page.
+
+        With ``limit`` one page of that many images, after ``marker``
+        (an image id) when given.
+        """
         params = {'name': name, 'status': status,
                   'available_in': available_in, 'missing_in': missing_in,
-                  'sort_key': sort_key, 'sort_dir': sort_dir}
+                  'sort_key': sort_key, 'sort_dir': sort_dir,
+                  'marker': marker}
         if all_projects:
             params['all_projects'] = 'true'
         return self._list('/images', 'images', params, limit=limit)
@@ -51,9 +83,54 @@ class ImageManager(base.Manager):
         raise exceptions.ClientException(
             'More than one image is named %s; use its id' % name_or_id)
 
-    def update(self, image_id, name):
-        return self.http.request('PATCH', '/images/%s' % base.quote(image_id),
-                                 json_body={'name': name})
+    def update(self, image_id, credentials=None, **fields):
+        """Change an image: a JSON merge patch of ``fields`` (RFC 7396).
+
+        ``name`` at any version; ``properties`` (a key set to None is
+        removed), ``tags`` (the whole new list), ``visibility``,
+        ``protected``, ``min_disk`` and ``min_ram`` from API 1.1. Returns
+        the image; when clouds must change it carries ``job_id``, the
+        ``update`` job doing it.
+        """
+        body = {}
+        for key, value in fields.items():
+            if key == 'properties' and value is not None:
+                # None values are meaningful here: they remove a key.
+                self.http.require(FIELD_VERSIONS[key], 'properties')
+                body[key] = dict(value)
+            elif key == 'name':
+                if value is not None:
+                    body[key] = value
+            else:
+                body.update(self._fields({key: value}))
+        # 1.0 knows only application/json (for a name).
+        content_type = (MERGE_PATCH if self.http.supports(LIFECYCLE_VERSION)
+                        else 'application/json')
+        return self.http.request(
+            'PATCH', '/images/%s' % base.quote(image_id), json_body=body,
+            headers={'Content-Type': content_type},
+            credentials=self._credentials(credentials))
+
+    def deprecate(self, image_id, replacement=None, deprecate_at=None,
+                  credentials=None):
+        """Hide the image in every cloud (API 1.1); the Job doing it.
+
+        :param replacement: the id of the image to use instead.
+        :param deprecate_at: an ISO 8601 date from which it is deprecated.
+        """
+        self.http.require(LIFECYCLE_VERSION, 'deprecation')
+        return self.http.request(
+            'POST', '/images/%s/deprecate' % base.quote(image_id),
+            json_body={'replacement': replacement,
+                       'deprecate_at': deprecate_at},
+            credentials=self._credentials(credentials))
+
+    def undeprecate(self, image_id, credentials=None):
+        """Show the image again in every cloud (API 1.1); the Job."""
+        self.http.require(LIFECYCLE_VERSION, 'deprecation')
+        return self.http.request(
+            'POST', '/images/%s/undeprecate' % base.quote(image_id),
+            json_body={}, credentials=self._credentials(credentials))
 
     def delete(self, image_id, purge=False, credentials=None):
         """Forget the image; with ``purge``, delete its copies first."""
@@ -90,11 +167,19 @@ class ImageManager(base.Manager):
             if owned:
                 fileobj.close()
 
-    def sync(self, image_id, targets=None, credentials=None):
-        """Copy the image where it is not active yet; the Job."""
+    def sync(self, image_id, targets=None, credentials=None,
+             metadata=False):
+        """Copy the image where it is not active yet; the Job.
+
+        With ``metadata`` (API 1.1) also apply the image's metadata again
+        where a copy differs.
+        """
         body = {}
         if targets:
             body['targets'] = list(targets)
+        if metadata:
+            self.http.require(LIFECYCLE_VERSION, 'sync of metadata')
+            body['metadata'] = True
         return self.http.request(
             'POST', '/images/%s/sync' % base.quote(image_id),
             json_body=body, credentials=self._credentials(credentials))

@@ -16,14 +16,14 @@ _FORMATTERS = {'options': common.DictColumn,
 
 
 def _show(cloud):
-    return common.show(cloud, CLOUD_FIELDS, _FORMATTERS)
+    return common.show_document(cloud, CLOUD_FIELDS, _FORMATTERS)
 
 
 def _options(pairs):
     return dict(pairs or {})
 
 
-class CreateCloud(command.ShowOne):
+class CreateCloud(common.ShowOne):
     """Register a cloud."""
 
     def get_parser(self, prog_name):
@@ -54,7 +54,7 @@ class CreateCloud(command.ShowOne):
         return _show(cloud)
 
 
-class ListCloud(command.Lister):
+class ListCloud(common.Lister):
     """List the project's clouds and the shared ones."""
 
     def get_parser(self, prog_name):
@@ -74,11 +74,11 @@ class ListCloud(command.Lister):
             fields += [('Project ID', 'project_id'), ('Options', 'options'),
                        ('Capabilities', 'capabilities'),
                        ('Description', 'description')]
-        return ([label for label, _key in fields],
+        return (common.columns_of(fields),
                 [common.show(c, fields, _FORMATTERS)[1] for c in clouds])
 
 
-class ShowCloud(command.ShowOne):
+class ShowCloud(common.ShowOne):
     """Show a cloud."""
 
     def get_parser(self, prog_name):
@@ -132,7 +132,7 @@ class DeleteCloud(command.Command):
             client.clouds.delete(cloud)
 
 
-class ValidateCloud(command.ShowOne):
+class ValidateCloud(common.ShowOne):
     """Check that the service can reach a cloud."""
 
     def get_parser(self, prog_name):
@@ -145,11 +145,11 @@ class ValidateCloud(command.ShowOne):
     def take_action(self, parsed_args):
         result = common.client_of(self).clouds.validate(
             parsed_args.cloud, credentials=common.credentials(parsed_args))
-        return ('Cloud', 'Valid'), (parsed_args.cloud,
-                                    bool(result.get('valid')))
+        return common.Columns(['cloud', 'valid']), (
+            parsed_args.cloud, bool(result.get('valid')))
 
 
-class ListCloudImage(command.Lister):
+class ListCloudImage(common.Lister):
     """List the images a cloud holds, tracked by CIMinG or not."""
 
     def get_parser(self, prog_name):
@@ -176,5 +176,5 @@ class ListCloudImage(command.Lister):
                        ('Container Format', 'container_format'),
                        ('Checksum', 'checksum'),
                        ('Visibility', 'visibility')]
-        return ([label for label, _key in fields],
+        return (common.columns_of(fields),
                 [common.show(i, fields)[1] for i in images])

@@ -1,10 +1,10 @@
 """What the commands share: options, formatting, waiting, progress."""
 
-import os
 import sys
 import time
 
 from cliff import columns
+from osc_lib.command import command
 from osc_lib import utils as osc_utils
 
 from ciming.client import cache
@@ -120,6 +120,120 @@ def list_images(client, parsed_args):
 
 
 # Formatting
+#
+# Commands return the API's field names as columns; the table shows them
+# with human labels, and every other format keeps the field names, so
+# ``-f json`` reads like the API (``os_hash_value``), as ``openstack image
+# show -f json`` does. ``-c`` takes either.
+
+_ACRONYMS = {'id': 'ID', 'os': 'OS', 'md5': 'MD5', 'url': 'URL'}
+
+
+def label_of(key):
+    """``os_hash_value`` -> ``OS Hash Value``."""
+    return ' '.join(_ACRONYMS.get(word, word.capitalize())
+                    for word in str(key).split('_'))
+
+
+class Columns(tuple):
+    """Column keys, with the label of each for the table."""
+
+    def __new__(cls, keys, labels=None):
+        columns = super().__new__(cls, keys)
+        columns.labels = dict(labels or {})
+        return columns
+
+    def label(self, key):
+        return self.labels.get(key) or label_of(key)
+
+
+def columns_of(fields):
+    """Columns of ``(label, key)`` pairs."""
+    return Columns([key for _label, key in fields],
+                   {key: label for label, key in fields})
+
+
+def _normal(name):
+    return str(name).lower().strip().replace(' ', '_')
+
+
+def _readable(value):
+    """A value as text: structured values never as a Python repr."""
+    if isinstance(value, columns.FormattableColumn):
+        return value.human_readable()
+    if isinstance(value, dict):
+        return osc_utils.format_dict(value)
+    if isinstance(value, (list, tuple)):
+        if all(isinstance(item, dict) for item in value):
+            return osc_utils.format_list_of_dicts(value)
+        return osc_utils.format_list(value)
+    return value
+
+
+class FieldsOutput:
+    """Labels in the table, field names elsewhere; text in value and csv.
+
+    cliff's ``value`` and ``csv`` formatters print a structured value's
+    Python repr; here they print its human-readable form instead.
+    """
+
+    TEXT_FORMATS = ('value', 'csv')
+
+    def produce_output(self, parsed_args, column_names, data):
+        keys = list(column_names)
+        labelled = getattr(column_names, 'label', label_of)
+        labels = {key: labelled(key) for key in keys}
+        if getattr(parsed_args, 'columns', None):
+            by_name = {}
+            for key in keys:
+                by_name[_normal(labels[key])] = key
+                by_name[_normal(key)] = key
+            parsed_args.columns = [by_name.get(_normal(c), c)
+                                   for c in parsed_args.columns]
+        formatter = getattr(parsed_args, 'formatter', None)
+        if formatter == 'table':
+            column_names = [labels[key] for key in keys]
+            if getattr(parsed_args, 'columns', None):
+                parsed_args.columns = [labels.get(c, c)
+                                       for c in parsed_args.columns]
+        else:
+            column_names = keys
+        if formatter in self.TEXT_FORMATS:
+            data = self._text(data)
+        return super().produce_output(parsed_args, column_names, data)
+
+
+def _text(value):
+    """A value on one line of ``value`` or ``csv`` output."""
+    value = _readable(value)
+    if isinstance(value, str):
+        return value.replace('\n', '; ')
+    return value
+
+
+class ShowOne(FieldsOutput, command.ShowOne):
+    """A ShowOne that may print its result and still fail (``--wait``)."""
+
+    failure = None
+
+    def run(self, parsed_args):
+        self.failure = None
+        code = super().run(parsed_args)
+        if self.failure is not None:
+            raise self.failure
+        return code
+
+    @staticmethod
+    def _text(data):
+        return [_text(value) for value in data]
+
+
+class Lister(FieldsOutput, command.Lister):
+
+    @staticmethod
+    def _text(data):
+        return ([_text(value) for value in row] for row in data)
+
 
 class LocationsColumn(columns.FormattableColumn):
     """Locations as ``cloud=status`` in a table, as the list in JSON."""
@@ -147,9 +261,25 @@ class TargetsColumn(columns.FormattableColumn):
 
 
 class DictColumn(columns.FormattableColumn):
+    """A mapping as ``k='v', ...`` (osc-lib's format), the object in JSON."""
 
     def human_readable(self):
         return osc_utils.format_dict(self._value or {})
+
+    def machine_readable(self):
+        return self._value
+
+
+class PendingMetadataColumn(columns.FormattableColumn):
+    """Metadata not yet in every target: ``key=value`` per field."""
+
+    def human_readable(self):
+        if not self._value:
+            return ''
+        return osc_utils.format_dict(
+            {k: (osc_utils.format_dict(v) if isinstance(v, dict) else
+                 osc_utils.format_list(v) if isinstance(v, list) else v)
+             for k, v in self._value.items()})
 
     def machine_readable(self):
         return self._value
@@ -178,7 +308,6 @@ def job_progress(job):
 
 def show(item, fields, formatters=None):
     """(columns, values) of a ShowOne from the fields of a document."""
-    names = [label for label, _key in fields]
     formatters = formatters or {}
     values = []
     for _label, key in fields:
@@ -186,7 +315,43 @@ def show(item, fields, formatters=None):
         if key in formatters:
             value = formatters[key](value)
         values.append(value)
-    return names, values
+    return columns_of(fields), values
+
+
+def show_document(item, fields, formatters=None):
+    """(columns, values) of every field of an API document.
+
+    The known ``fields`` first, in their order, then any other field the
+    API gave: the keys are exactly the document's.
+    """
+    known = [(label, key) for label, key in fields if key in item]
+    names = {key for _label, key in fields}
+    known += [(label_of(key), key) for key in item if key not in names]
+    return show(item, known, formatters)
+
+
+class SizeColumn(columns.FormattableColumn):
+    """A size in bytes as ``1.5GiB`` in text formats, bytes in JSON."""
+
+    def human_readable(self):
+        if self._value is None:
+            return ''
+        return osc_utils.format_size(self._value)
+
+    def machine_readable(self):
+        return self._value
+
+
+class JobColumn(columns.FormattableColumn):
+    """A job inside another document: its id and state in a table."""
+
+    def human_readable(self):
+        if not self._value:
+            return ''
+        return '%s %s' % (self._value.get('id'), self._value.get('state'))
+
+    def machine_readable(self):
+        return self._value
 
 
 # Waiting and progress
@@ -222,28 +387,87 @@ class ProgressBar:
         self.stream.flush()
 
 
-def wait_for_job(client, job, timeout=None, stream=None, interval=1.0):
-    """Wait for a job, a line of progress on stderr when it changes.
+class JobStatusLine:
+    """A job's progress on stderr as it waits.
 
-    Raises when the job does not succeed, so the command exits non-zero.
+    On a terminal one line is rewritten in place; elsewhere (a log, a
+    pipe) only the last state is written, once, at the end.
     """
-    stream = stream or sys.stderr
-    last = [None]
 
-    def report(current):
-        line = job_progress(current)
-        if line != last[0]:
-            stream.write(line + os.linesep)
-            stream.flush()
-            last[0] = line
+    def __init__(self, stream):
+        self.stream = stream
+        isatty = getattr(stream, 'isatty', None)
+        self.tty = bool(isatty and isatty())
+        self.line = None
+        self._width = 0
 
-    final = client.wait_for_job(job['id'], timeout=timeout, callback=report,
-                                interval=interval)
+    def __call__(self, job):
+        line = job_progress(job)
+        if line == self.line:
+            return
+        self.line = line
+        if self.tty:
+            padding = ' ' * max(self._width - len(line), 0)
+            self._width = len(line)
+            self.stream.write('\r' + line + padding)
+            self.stream.flush()
+
+    def close(self):
+        if self.line is None:
+            return
+        if self.tty:
+            self.stream.write('\n')
+        else:
+            self.stream.write(self.line + '\n')
+        self.stream.flush()
+
+
+class WaitFailed(exceptions.ClientException):
+    """Waiting for a job ended without its success."""
+
+
+def wait_for_job(client, job, timeout=None, stream=None, interval=1.0,
+                 image_id=None):
+    """Wait for a job, showing its progress on stderr.
+
+    Raises :class:`WaitFailed` when the job does not succeed, or is still
+    running after ``timeout`` seconds (it goes on in the service), so the
+    command exits non-zero; the message names the job and the image.
+    """
+    status = JobStatusLine(stream or sys.stderr)
+    try:
+        final = client.wait_for_job(job['id'], timeout=timeout,
+                                    callback=status, interval=interval)
+    except exceptions.JobTimeout as exc:
+        status.close()
+        state = exc.job['state'] if exc.job else 'running'
+        raise WaitFailed(
+            'Timed out after %ss waiting for job %s%s (still %s); it goes '
+            'on in the service: follow it with "job show %s --wait"' % (
+                timeout, job['id'],
+                ' of image %s' % image_id if image_id else '', state,
+                job['id']))
+    status.close()
     if final['state'] != 'succeeded':
         errors = [final.get('error')] + [
             '%s: %s' % (t.get('cloud_name'), t['error'])
             for t in final.get('targets') or () if t.get('error')]
-        raise exceptions.ClientException('Job %s ended %s: %s' % (
-            final['id'], final['state'],
+        raise WaitFailed('Job %s%s ended %s: %s' % (
+            final['id'], ' of image %s' % image_id if image_id else '',
+            final['state'],
             '; '.join(e for e in errors if e) or 'no error given'))
     return final
+
+
+def wait_or_fail_later(command, client, job, parsed_args, image_id=None):
+    """Wait for a job; on failure print the result, then exit non-zero.
+
+    The command still prints what it shows (the image, its id), then fails
+    with the message. Returns the final job, or None when the wait failed.
+    """
+    try:
+        return wait_for_job(client, job, parsed_args.timeout,
+                            stream=command.app.stderr, image_id=image_id)
+    except WaitFailed as exc:
+        command.failure = exc
+        return None
