@@ -81,18 +81,23 @@ class CimingShell(shell.OpenStackShell):
         parser.add_argument(
             '--endpoint', metavar='<url>', dest='ciming_endpoint',
             default=osc_utils.env('CIMING_ENDPOINT'),
-            help='A CIMinG API without Keystone (ciming-all-in-one): '
-                 'the same as --os-auth-type none --os-endpoint URL (env '
-                 'CIMING_ENDPOINT)')
+            help='URL of the CIMinG API (env CIMING_ENDPOINT). Alone, a '
+                 'service without Keystone (ciming-all-in-one), as '
+                 '--os-auth-type none --os-endpoint URL; with --os-cloud '
+                 "or --os-auth-* it overrides the catalog's endpoint")
         return parser
 
     def _final_defaults(self):
         super()._final_defaults()
         options = self.options
-        if options.ciming_endpoint and not options.endpoint:
-            options.endpoint = options.ciming_endpoint
-            if not (options.cloud or options.auth_type or
+        if options.ciming_endpoint:
+            if (options.cloud or options.auth_type or
                     getattr(options, 'auth_url', None)):
+                # With Keystone: instead of the catalog's endpoint.
+                options.cloud_image_manager_endpoint_override = (
+                    options.ciming_endpoint)
+            elif not options.endpoint:
+                options.endpoint = options.ciming_endpoint
                 options.auth_type = 'none'
         # As openstackclient: a password by default.
         self._auth_type = 'password'

@@ -90,7 +90,7 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
 
 
-class AllInOneCLITest(testtools.TestCase):
+class AllInOneCLIBase(testtools.TestCase):
     """One all-in-one per test; the CLI as separate processes."""
 
     def setUp(self):
@@ -192,6 +192,9 @@ class AllInOneCLITest(testtools.TestCase):
         self.assertEqual(1, len(lines), err)
         self.assertIn(text, lines[0])
         self.assertNotIn('Traceback', err)
+
+
+class AllInOneCLITest(AllInOneCLIBase):
 
     # The acceptance scenario, through both programs
 
