@@ -13,6 +13,8 @@ from ciming.common import keystone
 from ciming.common import notify
 from ciming.common import staging
 from ciming.common import states
+from ciming.conductor import cloud_access
+from ciming.conductor import runtime
 from ciming.drivers import base as driver_base
 
 LOG = log.getLogger(__name__)
@@ -47,7 +49,12 @@ def release_trust(dbapi, job):
     """
     if not job.trust_id:
         return {}
-    if keystone.delete_trust(job.trust_id):
+    # The job's own trust token, when it ran here, saves a new one.
+    held = runtime.find(job.id)
+    auth = held and cloud_access.held_trust_auth(held.context, job.trust_id)
+    deleted = (keystone.delete_trust(job.trust_id, auth=auth) if auth
+               else keystone.delete_trust(job.trust_id))
+    if deleted:
         return {'trust_id': None}
     return {}
 
