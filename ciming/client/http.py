@@ -23,9 +23,10 @@ CREDENTIALS_HEADER = 'X-CIMinG-Credentials'
 REQUEST_ID_HEADER = 'X-OpenStack-Request-ID'
 
 # The microversions this client speaks: 1.1 image lifecycle (metadata,
-# update, deprecation), 1.2 import from a URL.
+# update, deprecation), 1.2 import from a URL, 1.3 formats (more fields
+# in the documents, shown as they come).
 MIN_VERSION = (1, 0)
-MAX_VERSION = (1, 2)
+MAX_VERSION = (1, 3)
 # What asks for the highest version both sides speak.
 LATEST = ('latest', '1', 'v1', '1.latest')
 

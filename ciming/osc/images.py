@@ -6,6 +6,8 @@ from osc_lib.command import command
 from osc_lib import exceptions
 
 from ciming.osc import common
+from ciming.osc import formatting
+from ciming.osc import waiting
 
 IMAGE_FIELDS = (
     ('ID', 'id'), ('Name', 'name'), ('Status', 'status'),
@@ -27,321 +29,30 @@ JOB_FIELDS = (
     ('ID', 'id'), ('Image ID', 'image_id'), ('Action', 'action'),
     ('State', 'state'), ('Targets', 'targets'), ('Error', 'error'),
     ('Created At', 'created_at'), ('Finished At', 'finished_at'))
-_FORMATTERS = {'locations': common.LocationsColumn,
-               'targets': common.TargetsColumn,
-               'properties': common.DictColumn,
+_FORMATTERS = {'locations': formatting.LocationsColumn,
+               'targets': formatting.TargetsColumn,
+               'properties': formatting.DictColumn,
                'tags': format_columns.ListColumn,
-               'pending_metadata': common.PendingMetadataColumn,
-               'source': common.DictColumn,
-               'job': common.JobColumn}
-VISIBILITIES = ('public', 'private', 'shared', 'community')
+               'pending_metadata': formatting.PendingMetadataColumn,
+               'source': formatting.DictColumn,
+               'job': formatting.JobColumn}
 
 
 def show_image(image):
     """Every field of the image the API gave, by its API name."""
-    return common.show_document(image, IMAGE_FIELDS, _FORMATTERS)
+    return formatting.show_document(image, IMAGE_FIELDS, _FORMATTERS)
 
 
 def show_job(job):
-    return common.show_document(job, JOB_FIELDS, _FORMATTERS)
+    return formatting.show_document(job, JOB_FIELDS, _FORMATTERS)
 
 
-def _add_image_argument(parser):
+def add_image_argument(parser):
     parser.add_argument('image', metavar='<image>',
                         help='Image ID, or a name only one image has')
 
 
-def _add_metadata_options(parser, creating):
-    """The options of ``image create`` and ``image set`` alike."""
-    parser.add_argument(
-        '--property', metavar='<key=value>', dest='properties',
-        action=parseractions.KeyValueAction,
-        help='A property of the image in every cloud (os_distro, hw_*...); '
-             'repeat for more')
-    parser.add_argument(
-        '--tag', metavar='<tag>', action='append', dest='tags',
-        help='A tag of the image in every cloud; repeat for more' +
-             ('' if creating else ' (added to its tags)'))
-    parser.add_argument('--min-disk', metavar='<disk-gb>', type=int,
-                        help='Minimum disk size needed to boot it, in GB')
-    parser.add_argument('--min-ram', metavar='<ram-mb>', type=int,
-                        help='Minimum RAM needed to boot it, in MB')
-    group = parser.add_mutually_exclusive_group()
-    for visibility in VISIBILITIES:
-        group.add_argument(
-            '--' + visibility, dest='visibility', action='store_const',
-            const=visibility,
-            help='Make it %s in every cloud that has visibilities' %
-                 visibility)
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument('--protected', dest='protected', action='store_true',
-                       default=None, help='Protect it from deletion')
-    group.add_argument('--unprotected', dest='protected',
-                       action='store_false', default=None,
-                       help='Allow its deletion (default)')
-
-
-def _metadata(parsed_args):
-    """The image fields the metadata options give (None: not given)."""
-    return {'properties': parsed_args.properties or None,
-            'tags': parsed_args.tags, 'min_disk': parsed_args.min_disk,
-            'min_ram': parsed_args.min_ram,
-            'visibility': parsed_args.visibility,
-            'protected': parsed_args.protected}
-
-
-def _non_negative(parser, parsed_args):
-    for option in ('min_disk', 'min_ram'):
-        value = getattr(parsed_args, option, None)
-        if value is not None and value < 0:
-            raise exceptions.CommandError(
-                '--%s must be 0 or more' % option.replace('_', '-'))
-
-
-class CreateImage(common.ShowOne):
-    """Create an image: its record, its metadata, and its data.
-
-    The data comes from --file (streamed once to every target), from --url
-    (the service fetches it once), or later with ``image upload``.
-    """
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>', help='Image name')
-        source = parser.add_mutually_exclusive_group()
-        source.add_argument(
-            '--file', metavar='<path>',
-            help='The data, streamed once (without it or --url the image '
-                 'waits, queued, for an upload)')
-        source.add_argument(
-            '--url', metavar='<url>',
-            help='Import the data from this URL: the service fetches it '
-                 'once for every target (API 1.2)')
-        parser.add_argument(
-            '--checksum', metavar='<algo:hex|url>',
-            help='With --url: the checksum the data must have '
-                 '(sha256:<hex>...), or the URL of a SHA256SUMS file')
-        parser.add_argument('--disk-format', metavar='<format>',
-                            help='raw (default), qcow2, vmdk...')
-        parser.add_argument('--container-format', metavar='<format>',
-                            help='bare (default), ova...')
-        parser.add_argument(
-            '--target', metavar='<cloud>', action='append', required=True,
-            dest='targets', help='A cloud the image must reach; repeat '
-                                 'for more')
-        _add_metadata_options(parser, creating=True)
-        parser.add_argument('--progress', action='store_true',
-                            help='Show an upload progress bar on stderr')
-        common.add_wait_options(parser, 'importing the data')
-        common.add_credentials_option(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        _non_negative(None, parsed_args)
-        if parsed_args.checksum and not parsed_args.url:
-            raise exceptions.CommandError('--checksum goes with --url')
-        client = common.client_of(self)
-        credentials = common.credentials(parsed_args)
-        if parsed_args.file:
-            # Fail on a missing file before the record is created.
-            open(parsed_args.file, 'rb').close()
-        fields = _metadata(parsed_args)
-        if parsed_args.url:
-            fields['source'] = {'url': parsed_args.url}
-            if parsed_args.checksum:
-                fields['source']['checksum'] = parsed_args.checksum
-        image = client.images.create(
-            parsed_args.name, parsed_args.targets,
-            disk_format=parsed_args.disk_format,
-            container_format=parsed_args.container_format, **fields)
-        job = image.get('job')
-        if parsed_args.file:
-            job = _upload(self, client, image['id'], parsed_args,
-                          credentials)
-        if parsed_args.wait and job:
-            common.wait_or_fail_later(self, client, job, parsed_args,
-                                      image['id'])
-        if parsed_args.file or parsed_args.wait:
-            image = client.images.get(image['id'])
-        return show_image(image)
-
-
-def _upload(cmd, client, image_id, parsed_args, credentials):
-    progress = (common.ProgressBar(cmd.app.stderr)
-                if parsed_args.progress else None)
-    return client.images.upload(image_id, parsed_args.file,
-                                progress=progress, credentials=credentials)
-
-
-class UploadImage(common.ShowOne):
-    """Upload the data of a queued image, streamed once to every target."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        _add_image_argument(parser)
-        parser.add_argument('--file', metavar='<path>', required=True,
-                            help='The data')
-        parser.add_argument('--progress', action='store_true',
-                            help='Show an upload progress bar on stderr')
-        common.add_wait_options(parser, 'importing the data')
-        common.add_credentials_option(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        client = common.client_of(self)
-        image = client.images.find(parsed_args.image)
-        open(parsed_args.file, 'rb').close()
-        job = _upload(self, client, image['id'], parsed_args,
-                      common.credentials(parsed_args))
-        if parsed_args.wait:
-            common.wait_or_fail_later(self, client, job, parsed_args,
-                                      image['id'])
-        return show_image(client.images.get(image['id']))
-
-
-def current_tags(client, image, credentials=None):
-    """The image's tags now: those still pending, else its clouds' tags."""
-    pending = image.get('pending_metadata') or {}
-    if 'tags' in pending:
-        return list(pending['tags'] or ())
-    if 'tags' in image:
-        return list(image['tags'] or ())
-    tags = []
-    for location in client.locations.list(image['id'], live=True,
-                                          credentials=credentials):
-        for tag in (location.get('remote') or {}).get('tags') or ():
-            if tag not in tags:
-                tags.append(tag)
-    return tags
-
-
-class _ChangeImage(command.Command):
-    """What ``image set`` and ``image unset`` share: one PATCH, a job."""
-
-    def _patch(self, parsed_args, client, image, fields):
-        credentials = common.credentials(parsed_args)
-        changed = client.images.update(image['id'], credentials=credentials,
-                                       **fields)
-        job = changed.get('job') or (
-            {'id': changed['job_id']} if changed.get('job_id') else None)
-        if parsed_args.wait and job:
-            common.wait_for_job(client, job, parsed_args.timeout,
-                                stream=self.app.stderr,
-                                image_id=image['id'])
-
-
-class SetImage(_ChangeImage):
-    """Change an image's name and metadata in every cloud that holds it."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        _add_image_argument(parser)
-        parser.add_argument('--name', metavar='<name>', help='New name')
-        _add_metadata_options(parser, creating=False)
-        common.add_wait_options(parser, 'changing the clouds')
-        common.add_credentials_option(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        _non_negative(None, parsed_args)
-        client = common.client_of(self)
-        image = client.images.find(parsed_args.image)
-        fields = _metadata(parsed_args)
-        fields['name'] = parsed_args.name
-        if parsed_args.tags:
-            tags = current_tags(client, image,
-                                common.credentials(parsed_args))
-            fields['tags'] = tags + [t for t in parsed_args.tags
-                                     if t not in tags]
-        if not any(v is not None for v in fields.values()):
-            raise exceptions.CommandError('Nothing to change')
-        self._patch(parsed_args, client, image, fields)
-
-
-class UnsetImage(_ChangeImage):
-    """Remove properties and tags of an image in every cloud."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        _add_image_argument(parser)
-        parser.add_argument('--property', metavar='<key>', action='append',
-                            dest='properties',
-                            help='A property to remove; repeat for more')
-        parser.add_argument('--tag', metavar='<tag>', action='append',
-                            dest='tags',
-                            help='A tag to remove; repeat for more')
-        common.add_wait_options(parser, 'changing the clouds')
-        common.add_credentials_option(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        if not (parsed_args.properties or parsed_args.tags):
-            raise exceptions.CommandError('Give --property or --tag')
-        client = common.client_of(self)
-        image = client.images.find(parsed_args.image)
-        fields = {}
-        if parsed_args.properties:
-            fields['properties'] = dict.fromkeys(parsed_args.properties)
-        if parsed_args.tags:
-            tags = current_tags(client, image,
-                                common.credentials(parsed_args))
-            fields['tags'] = [t for t in tags if t not in parsed_args.tags]
-        self._patch(parsed_args, client, image, fields)
-
-
-class DeprecateImage(common.ShowOne):
-    """Deprecate an image: hidden in every cloud, pointing to another."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        _add_image_argument(parser)
-        parser.add_argument('--replacement', metavar='<image>',
-                            help='The image to use instead (ID or name)')
-        parser.add_argument('--deprecate-at', metavar='<date>',
-                            help='ISO 8601 date it is deprecated from '
-                                 '(default: now)')
-        common.add_wait_options(parser, 'deprecating it')
-        common.add_credentials_option(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        client = common.client_of(self)
-        image = client.images.find(parsed_args.image)
-        replacement = None
-        if parsed_args.replacement:
-            replacement = client.images.find(parsed_args.replacement)['id']
-        job = client.images.deprecate(
-            image['id'], replacement=replacement,
-            deprecate_at=parsed_args.deprecate_at,
-            credentials=common.credentials(parsed_args))
-        if parsed_args.wait:
-            job = common.wait_or_fail_later(self, client, job, parsed_args,
-                                            image['id']) or job
-        return show_job(job)
-
-
-class UndeprecateImage(common.ShowOne):
-    """Undeprecate an image: visible again in every cloud."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        _add_image_argument(parser)
-        common.add_wait_options(parser, 'undeprecating it')
-        common.add_credentials_option(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        client = common.client_of(self)
-        image = client.images.find(parsed_args.image)
-        job = client.images.undeprecate(
-            image['id'], credentials=common.credentials(parsed_args))
-        if parsed_args.wait:
-            job = common.wait_or_fail_later(self, client, job, parsed_args,
-                                            image['id']) or job
-        return show_job(job)
-
-
-class ListImage(common.Lister):
+class ListImage(formatting.Lister):
     """List images, from the API or the local cache."""
 
     def get_parser(self, prog_name):
@@ -410,9 +121,9 @@ class ListImage(common.Lister):
                 fields.remove(('Deprecated', 'deprecated'))
         formatters = dict(_FORMATTERS)
         if parsed_args.human_readable:
-            formatters['size'] = common.SizeColumn
-        return (common.columns_of(fields),
-                [common.show(i, fields, formatters)[1] for i in images])
+            formatters['size'] = formatting.SizeColumn
+        return (formatting.columns_of(fields),
+                [formatting.show(i, fields, formatters)[1] for i in images])
 
 
 def _has_metadata(client, image, parsed_args):
@@ -433,12 +144,12 @@ def _has_metadata(client, image, parsed_args):
     return True
 
 
-class ShowImage(common.ShowOne):
+class ShowImage(formatting.ShowOne):
     """Show an image and its locations."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        _add_image_argument(parser)
+        add_image_argument(parser)
         return parser
 
     def take_action(self, parsed_args):
@@ -468,7 +179,7 @@ class DeleteImage(command.Command):
                                  credentials=credentials)
 
 
-class AdoptImage(common.ShowOne):
+class AdoptImage(formatting.ShowOne):
     """Track an image that exists in a cloud, and copy it to targets."""
 
     def get_parser(self, prog_name):
@@ -493,18 +204,18 @@ class AdoptImage(common.ShowOne):
             targets=parsed_args.targets,
             credentials=common.credentials(parsed_args))
         if parsed_args.wait and image.get('job'):
-            common.wait_or_fail_later(self, client, image['job'],
-                                      parsed_args, image['id'])
+            waiting.wait_or_fail_later(self, client, image['job'],
+                                       parsed_args, image['id'])
             image = client.images.get(image['id'])
         return show_image(image)
 
 
-class LinkImage(common.ShowOne):
+class LinkImage(formatting.ShowOne):
     """Record that a cloud already holds a copy of an image."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        _add_image_argument(parser)
+        add_image_argument(parser)
         parser.add_argument('--cloud', metavar='<cloud>', required=True,
                             help='The cloud holding the copy')
         parser.add_argument('--remote-id', metavar='<id>', required=True,
@@ -521,7 +232,7 @@ class LinkImage(common.ShowOne):
             image['id'], parsed_args.cloud, parsed_args.remote_id,
             force=parsed_args.force,
             credentials=common.credentials(parsed_args))
-        return common.show_document(location, LOCATION_FIELDS)
+        return formatting.show_document(location, LOCATION_FIELDS)
 
 
 class UnlinkImage(command.Command):
@@ -529,7 +240,7 @@ class UnlinkImage(command.Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        _add_image_argument(parser)
+        add_image_argument(parser)
         parser.add_argument('cloud', metavar='<cloud>',
                             help='Cloud name or ID')
         return parser
@@ -540,12 +251,12 @@ class UnlinkImage(command.Command):
         client.locations.delete(image['id'], parsed_args.cloud)
 
 
-class SyncImage(common.ShowOne):
+class SyncImage(formatting.ShowOne):
     """Copy an image where it is not active yet (and to new targets)."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        _add_image_argument(parser)
+        add_image_argument(parser)
         parser.add_argument('--target', metavar='<cloud>', action='append',
                             dest='targets',
                             help='A cloud to copy it to (default: every '
@@ -564,17 +275,17 @@ class SyncImage(common.ShowOne):
                                  credentials=common.credentials(parsed_args),
                                  metadata=parsed_args.metadata)
         if parsed_args.wait:
-            job = common.wait_or_fail_later(self, client, job, parsed_args,
-                                            image['id']) or job
+            job = waiting.wait_or_fail_later(self, client, job, parsed_args,
+                                             image['id']) or job
         return show_job(job)
 
 
-class RefreshImage(common.Lister):
+class RefreshImage(formatting.Lister):
     """Check every location of an image in its cloud now."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        _add_image_argument(parser)
+        add_image_argument(parser)
         common.add_credentials_option(parser)
         return parser
 
@@ -583,11 +294,12 @@ class RefreshImage(common.Lister):
         image = client.images.find(parsed_args.image)
         locations = client.images.refresh(
             image['id'], credentials=common.credentials(parsed_args))
-        return (common.columns_of(LOCATION_FIELDS),
-                [common.show(loc, LOCATION_FIELDS)[1] for loc in locations])
+        return (formatting.columns_of(LOCATION_FIELDS),
+                [formatting.show(loc, LOCATION_FIELDS)[1]
+                 for loc in locations])
 
 
-class ImageAvailability(common.Lister):
+class ImageAvailability(formatting.Lister):
     """Where images are: one row per image, one column per cloud.
 
     Each cell holds the image's location status in that cloud (active,
@@ -631,5 +343,5 @@ class ImageAvailability(common.Lister):
             rows.append([image['id'], image.get('name')] +
                         [cells.get(name) or '' for name in names])
         # The cloud columns keep the clouds' names in every format.
-        return common.Columns(['id', 'name'] + names,
-                              {name: name for name in names}), rows
+        return formatting.Columns(['id', 'name'] + names,
+                                  {name: name for name in names}), rows

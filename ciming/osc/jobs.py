@@ -3,10 +3,12 @@
 from osc_lib import exceptions
 
 from ciming.osc import common
+from ciming.osc import formatting
 from ciming.osc import images
+from ciming.osc import waiting
 
 
-class ListJob(common.Lister):
+class ListJob(formatting.Lister):
     """List jobs, newest first."""
 
     def get_parser(self, prog_name):
@@ -33,12 +35,13 @@ class ListJob(common.Lister):
         fields = [('ID', 'id'), ('Image ID', 'image_id'),
                   ('Action', 'action'), ('State', 'state'),
                   ('Targets', 'targets'), ('Created At', 'created_at')]
-        return (common.columns_of(fields),
-                [common.show(j, fields, {'targets': common.TargetsColumn})[1]
+        return (formatting.columns_of(fields),
+                [formatting.show(j, fields,
+                                 {'targets': formatting.TargetsColumn})[1]
                  for j in jobs])
 
 
-class ShowJob(common.ShowOne):
+class ShowJob(formatting.ShowOne):
     """Show a job, with the progress of every target."""
 
     def get_parser(self, prog_name):
@@ -51,12 +54,12 @@ class ShowJob(common.ShowOne):
         client = common.client_of(self)
         job = client.jobs.get(parsed_args.job)
         if parsed_args.wait:
-            job = common.wait_or_fail_later(self, client, job,
-                                            parsed_args) or job
+            job = waiting.wait_or_fail_later(self, client, job,
+                                             parsed_args) or job
         return images.show_job(job)
 
 
-class CancelJob(common.ShowOne):
+class CancelJob(formatting.ShowOne):
     """Cancel a job: at once if pending, when its conductor stops if not."""
 
     def get_parser(self, prog_name):
@@ -69,7 +72,7 @@ class CancelJob(common.ShowOne):
             common.client_of(self).jobs.cancel(parsed_args.job))
 
 
-class ResumeJob(common.ShowOne):
+class ResumeJob(formatting.ShowOne):
     """Resume a job awaiting the credentials it lost with its conductor."""
 
     def get_parser(self, prog_name):
@@ -87,6 +90,6 @@ class ResumeJob(common.ShowOne):
         client = common.client_of(self)
         job = client.jobs.resume(parsed_args.job, credentials)
         if parsed_args.wait:
-            job = common.wait_or_fail_later(self, client, job,
-                                            parsed_args) or job
+            job = waiting.wait_or_fail_later(self, client, job,
+                                             parsed_args) or job
         return images.show_job(job)

@@ -8,8 +8,10 @@ from osc_lib.cli import format_columns
 import testtools
 
 from ciming.client import exceptions
-from ciming.osc import common
+from ciming.osc import formatting
+from ciming.osc import image_metadata
 from ciming.osc import images
+from ciming.osc import waiting
 
 
 class _FakeApp:
@@ -19,7 +21,7 @@ class _FakeApp:
         self.stderr = io.StringIO()
 
 
-class _Show(common.ShowOne):
+class _Show(formatting.ShowOne):
 
     document = None
 
@@ -88,15 +90,15 @@ class FieldsOutputTest(testtools.TestCase):
             self.run_show('-f', 'json', '-c', 'OS Hash Value')))
 
     def test_labels_of_field_names(self):
-        self.assertEqual('OS Hash Value', common.label_of('os_hash_value'))
-        self.assertEqual('Project ID', common.label_of('project_id'))
+        self.assertEqual('OS Hash Value', formatting.label_of('os_hash_value'))
+        self.assertEqual('Project ID', formatting.label_of('project_id'))
 
     def test_size_column_is_human_in_text_and_bytes_in_json(self):
-        column = common.SizeColumn(3 * 1024 ** 3)
+        column = formatting.SizeColumn(3 * 1024 ** 3)
         # osc-lib's format_size, as openstack image list --human-readable.
         self.assertEqual('3.2G', column.human_readable())
         self.assertEqual(3 * 1024 ** 3, column.machine_readable())
-        self.assertEqual('', common.SizeColumn(None).human_readable())
+        self.assertEqual('', formatting.SizeColumn(None).human_readable())
 
     def test_tags_print_as_a_list(self):
         self.assertEqual('lts, x86', format_columns.ListColumn(
@@ -119,7 +121,7 @@ class JobStatusLineTest(testtools.TestCase):
 
     def test_on_a_terminal_one_line_is_rewritten_in_place(self):
         stream = _TTY()
-        status = common.JobStatusLine(stream)
+        status = waiting.JobStatusLine(stream)
         status(_job('running', 1))
         status(_job('running', 1))
         status(_job('succeeded', 4))
@@ -132,7 +134,7 @@ class JobStatusLineTest(testtools.TestCase):
 
     def test_elsewhere_one_line_at_the_end(self):
         stream = io.StringIO()
-        status = common.JobStatusLine(stream)
+        status = waiting.JobStatusLine(stream)
         status(_job('running', 1))
         status(_job('succeeded', 4))
         status.close()
@@ -162,7 +164,7 @@ class WaitForJobTest(testtools.TestCase):
             'late', job=_job('running', 1)))
         stream = io.StringIO()
         exc = self.assertRaises(
-            common.WaitFailed, common.wait_for_job, client,
+            waiting.WaitFailed, waiting.wait_for_job, client,
             {'id': 'feedbeef-0000'}, timeout=1, stream=stream,
             image_id='c0ffee')
         self.assertIn('Timed out after 1s waiting for job feedbeef-0000 '
@@ -174,7 +176,7 @@ class WaitForJobTest(testtools.TestCase):
         final = dict(_job('partial', 1), error=None)
         final['targets'][0]['error'] = 'disk full'
         exc = self.assertRaises(
-            common.WaitFailed, common.wait_for_job,
+            waiting.WaitFailed, waiting.wait_for_job,
             _WaitingClient(final=final), {'id': 'feedbeef-0000'},
             stream=io.StringIO())
         self.assertIn('ended partial: dev-a: disk full', str(exc))
@@ -184,8 +186,8 @@ class MetadataOptionsTest(testtools.TestCase):
 
     def parse(self, *argv):
         parser = argparse.ArgumentParser()
-        images._add_metadata_options(parser, creating=True)
-        return images._metadata(parser.parse_args(list(argv)))
+        image_metadata.add_metadata_options(parser, creating=True)
+        return image_metadata.metadata_fields(parser.parse_args(list(argv)))
 
     def test_every_option_maps_to_its_api_field(self):
         self.assertEqual(
@@ -208,6 +210,6 @@ class MetadataOptionsTest(testtools.TestCase):
 
     def test_one_visibility_only(self):
         self.assertRaises(SystemExit, self.parse, '--public', '--private')
-        for visibility in images.VISIBILITIES:
+        for visibility in image_metadata.VISIBILITIES:
             self.assertEqual(visibility, self.parse(
                 '--' + visibility)['visibility'])
