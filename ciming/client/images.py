@@ -4,6 +4,7 @@ from oslo_utils import uuidutils
 
 from ciming.client import base
 from ciming.client import exceptions
+from ciming.client import http
 from ciming.client import upload as upload_body
 
 MERGE_PATCH = 'application/merge-patch+json'
@@ -21,22 +22,35 @@ FIELD_VERSIONS = {
 class ImageManager(base.Manager):
 
     def create(self, name, targets, disk_format=None, container_format=None,
-               **fields):
+               source=None, credentials=None, **fields):
         """A new image record, ``queued``, pending in every target.
 
         ``targets`` are cloud names or ids. ``fields`` are the image's
         metadata (API 1.1: ``properties``, ``tags``, ``visibility``,
-        ``protected``, ``min_disk``, ``min_ram``) and its ``source``
-        (API 1.2: ``{'url': ..., 'checksum': ...}``, imported from there
-        instead of waiting for an upload).
+        ``protected``, ``min_disk``, ``min_ram``). With ``source``
+        (``{'url': ..., 'checksum': 'sha256:<hex>'}`` or ``{'url': ...,
+        'checksums_url': ...}``, API 1.2) the service imports the data from
+        the URL, and the image comes back with the ``job`` doing it;
+        ``credentials`` are those of the targets that need some.
         """
         body = {'name': name, 'targets': list(targets)}
         if disk_format:
             body['disk_format'] = disk_format
         if container_format:
             body['container_format'] = container_format
-        body.update(self._fields(fields))
-        return self.http.request('POST', '/images', json_body=body)
+        body.update(self._fields(dict(fields, source=source)))
+        if source is None:
+            return self.http.request('POST', '/images', json_body=body)
+        return self.http.request('POST', '/images', json_body=body,
+                                 credentials=self._credentials(credentials))
+
+    def _credentials_header(self, credentials):
+        """Credentials of a call whose body has no room for them."""
+        credentials = self._credentials(credentials)
+        if not credentials:
+            return {}
+        return {http.CREDENTIALS_HEADER: http.credentials_header(
+            credentials)}
 
     def _fields(self, fields):
         """The given fields, checked against the microversion they need."""
@@ -106,31 +120,38 @@ class ImageManager(base.Manager):
         # 1.0 knows only application/json (for a name).
         content_type = (MERGE_PATCH if self.http.supports(LIFECYCLE_VERSION)
                         else 'application/json')
+        headers = dict(self._credentials_header(credentials),
+                       **{'Content-Type': content_type})
         return self.http.request(
             'PATCH', '/images/%s' % base.quote(image_id), json_body=body,
-            headers={'Content-Type': content_type},
-            credentials=self._credentials(credentials))
+            headers=headers)
 
     def deprecate(self, image_id, replacement=None, deprecate_at=None,
                   credentials=None):
         """Hide the image in every cloud (API 1.1); the Job doing it.
 
         :param replacement: the id of the image to use instead.
-        :param deprecate_at: an ISO 8601 date from which it is deprecated.
+        :param deprecate_at: an ISO 8601 time (or a datetime) from which it
+            is deprecated; None: now.
         """
         self.http.require(LIFECYCLE_VERSION, 'deprecation')
+        if hasattr(deprecate_at, 'isoformat'):
+            deprecate_at = deprecate_at.isoformat()
+        body = {}
+        if replacement is not None:
+            body['replacement'] = replacement
+        if deprecate_at is not None:
+            body['deprecate_at'] = deprecate_at
         return self.http.request(
             'POST', '/images/%s/deprecate' % base.quote(image_id),
-            json_body={'replacement': replacement,
-                       'deprecate_at': deprecate_at},
-            credentials=self._credentials(credentials))
+            json_body=body, headers=self._credentials_header(credentials))
 
     def undeprecate(self, image_id, credentials=None):
         """Show the image again in every cloud (API 1.1); the Job."""
         self.http.require(LIFECYCLE_VERSION, 'deprecation')
         return self.http.request(
             'POST', '/images/%s/undeprecate' % base.quote(image_id),
-            json_body={}, credentials=self._credentials(credentials))
+            json_body={}, headers=self._credentials_header(credentials))
 
     def delete(self, image_id, purge=False, credentials=None):
         """Forget the image; with ``purge``, delete its copies first."""

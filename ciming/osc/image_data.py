@@ -57,14 +57,19 @@ class CreateImage(formatting.ShowOne):
             # Fail on a missing file before the record is created.
             open(parsed_args.file, 'rb').close()
         fields = image_metadata.metadata_fields(parsed_args)
+        source = None
         if parsed_args.url:
-            fields['source'] = {'url': parsed_args.url}
-            if parsed_args.checksum:
-                fields['source']['checksum'] = parsed_args.checksum
+            source = {'url': parsed_args.url}
+            checksum = parsed_args.checksum
+            if checksum and checksum.startswith(('http://', 'https://')):
+                source['checksums_url'] = checksum
+            elif checksum:
+                source['checksum'] = checksum
         image = client.images.create(
             parsed_args.name, parsed_args.targets,
             disk_format=parsed_args.disk_format,
-            container_format=parsed_args.container_format, **fields)
+            container_format=parsed_args.container_format, source=source,
+            credentials=credentials, **fields)
         job = image_metadata.job_of(image)
         if parsed_args.file:
             job = _upload(self, client, image['id'], parsed_args,

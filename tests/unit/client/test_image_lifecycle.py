@@ -101,13 +101,24 @@ class ImageLifecycleCallsTest(testtools.TestCase):
         client = self.client((1, 1))
         client.images.deprecate('i', replacement='j',
                                 deprecate_at='2027-01-01')
+        client.images.deprecate('i')
         client.images.undeprecate('i')
         self.assertEqual(
             [('POST', '/v1/images/i/deprecate',
               {'replacement': 'j', 'deprecate_at': '2027-01-01'}),
+             ('POST', '/v1/images/i/deprecate', {}),
              ('POST', '/v1/images/i/undeprecate', {})],
             [(s['method'], s['url'][len('http://ciming.example'):],
               s['json_body']) for s in self.sent])
+
+    def test_credentials_go_in_a_header_not_the_patch(self):
+        client = self.client((1, 1))
+        client.images.update('i', credentials={'beta': {'token': 't'}},
+                             tags=['a'])
+        client.images.deprecate('i', credentials={'beta': {'token': 't'}})
+        for sent in self.sent:
+            self.assertNotIn('credentials', sent['json_body'])
+            self.assertIn(http.CREDENTIALS_HEADER, sent['headers'])
 
     def test_sync_of_metadata(self):
         client = self.client((1, 1))
