@@ -112,6 +112,40 @@ class ImageCommandsTest(ShellTestCase):
         self.assertIn('100% 0.0/0.0 MiB', stderr)
         self.assertEqual(1, len(self.rpcapi.called('run_job')))
 
+    def test_upload_fills_a_queued_image(self):
+        image = self.image('later')
+        path = os.path.join(self.cache_dir, 'data.raw')
+        with open(path, 'wb') as out:
+            out.write(b'y' * 2000)
+        shown = self.run_json('image', 'upload', 'later', '--file', path)
+        self.assertEqual((image['id'], 2000, 'importing'),
+                         (shown['id'], shown['size'], shown['status']))
+        self.assertEqual(1, len(self.rpcapi.called('run_job')))
+
+    def test_list_pages_and_sorts_on_the_server(self):
+        for name in ('b', 'c', 'a'):
+            self.image(name)
+        names = self.run_cli('image', 'list', '--sort', 'name:desc', '-f',
+                             'value', '-c', 'name')[0].split()
+        self.assertEqual(['c', 'b', 'a'], names)
+        first = self.run_json('image', 'list', '--sort', 'name', '--limit',
+                              '2')
+        self.assertEqual(['a', 'b'], [r['name'] for r in first])
+        rest = self.run_json('image', 'list', '--sort', 'name', '--marker',
+                             first[-1]['id'])
+        self.assertEqual(['c'], [r['name'] for r in rest])
+        _out, err = self.run_cli('image', 'list', '--sort', 'name:up',
+                                 expect=1)
+        self.assertIn('asc or desc', err)
+
+    def test_metadata_options_need_api_1_1(self):
+        _out, err = self.run_cli('--os-ciming-api-version', '1.0', 'image',
+                                 'create', 'img', '--target', 'dev-a',
+                                 '--property', 'k=v', expect=1)
+        self.assertIn('needs API version 1.1', err)
+        self.assertIn('--os-ciming-api-version', err)
+        self.assertEqual([], self.client.images.list())
+
     def test_create_with_a_missing_file_creates_nothing(self):
         _out, err = self.run_cli('image', 'create', 'img', '--file',
                                  '/nonexistent', '--target', 'dev-a',
