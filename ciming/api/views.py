@@ -13,12 +13,14 @@ Image::
 
     {"id", "name", "disk_format", "container_format", "size", "checksum",
      "os_hash_algo", "os_hash_value", "status", "project_id",
-     "created_at", "updated_at", "locations": [Location], "links"}
+     "created_at", "updated_at", "locations": [Location], "links",
+     1.3: "virtual_size"}
 
 Location::
 
     {"cloud_id", "cloud_name", "remote_id", "status", "error",
-     "last_seen_at"}
+     "last_seen_at",
+     1.3: "disk_format", "size", "os_hash_value" (what the copy holds)}
 
 RemoteImage (an image as one cloud reports it, never stored)::
 
@@ -32,7 +34,10 @@ Job::
      "targets": [{"cloud_id", "cloud_name", "state", "bytes_done",
                   "bytes_total", "remote_id", "error"}],
      "error", "created_at", "updated_at", "started_at", "finished_at",
-     "links"}
+     "links",
+     1.3: "data": {"source": Data, "converted": Data or null} or null,
+     Data being {"disk_format", "size", "checksum", "os_hash_algo",
+     "os_hash_value"}}
 """
 
 import datetime
@@ -76,7 +81,7 @@ def cloud(record):
 
 
 def location(record, cloud_names):
-    return {
+    result = {
         'cloud_id': record.cloud_id,
         'cloud_name': cloud_names(record.cloud_id),
         'remote_id': record.remote_id,
@@ -84,11 +89,15 @@ def location(record, cloud_names):
         'error': record.error,
         'last_seen_at': timestamp(record.last_seen_at),
     }
+    if utils.allow_formats():
+        result.update(disk_format=record.disk_format, size=record.size,
+                      os_hash_value=record.os_hash_value)
+    return result
 
 
 def image(record, cloud_names=None):
     cloud_names = cloud_names or utils.CloudNames(record.project_id)
-    return {
+    result = {
         'id': record.id,
         'name': record.name,
         'disk_format': record.disk_format,
@@ -105,6 +114,9 @@ def image(record, cloud_names=None):
                       for loc in record.locations],
         'links': utils.links('images', record.id),
     }
+    if utils.allow_formats():
+        result['virtual_size'] = record.virtual_size
+    return result
 
 
 def job_target(record, cloud_names):
@@ -121,7 +133,7 @@ def job_target(record, cloud_names):
 
 def job(record, cloud_names=None):
     cloud_names = cloud_names or utils.CloudNames(record.project_id)
-    return {
+    result = {
         'id': record.id,
         'image_id': record.image_id,
         'project_id': record.project_id,
@@ -136,6 +148,9 @@ def job(record, cloud_names=None):
         'finished_at': timestamp(record.finished_at),
         'links': utils.links('jobs', record.id),
     }
+    if utils.allow_formats():
+        result['data'] = record.data
+    return result
 
 
 def remote_image(remote, tracked_as=None):

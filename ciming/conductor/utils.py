@@ -5,6 +5,8 @@ synchronous calls and periodic work, so that it never imports a task.
 The state rules themselves are in :mod:`ciming.common.states`.
 """
 
+import types
+
 from oslo_log import log
 from oslo_utils import timeutils
 
@@ -111,6 +113,18 @@ def location_status(image, remote):
     return states.LOC_ACTIVE, None
 
 
+def held_by(image, loc):
+    """What a location's copy holds: a conversion, or the image's data.
+
+    A copy converted for its cloud (raw from a qcow2) is compared with
+    the size and hash its location recorded, not with the image's.
+    """
+    if loc.os_hash_value is None or loc.os_hash_value == image.os_hash_value:
+        return image
+    return types.SimpleNamespace(id=image.id, size=loc.size, checksum=None,
+                                 os_hash_value=loc.os_hash_value)
+
+
 def record_remote(dbapi, image, cloud_id, remote, record=True):
     """Update a location from its cloud's answer (None: the image is gone).
 
@@ -157,8 +171,9 @@ def refresh_locations(dbapi, clouds, image, skip=(), record=True):
             results[loc.cloud_id] = {'status': loc.status,
                                      'error': exc.message, 'remote': None}
             continue
-        results[loc.cloud_id] = record_remote(dbapi, image, loc.cloud_id,
-                                              remote, record=record)
+        results[loc.cloud_id] = record_remote(dbapi, held_by(image, loc),
+                                              loc.cloud_id, remote,
+                                              record=record)
     return results
 
 

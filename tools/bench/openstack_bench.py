@@ -14,6 +14,10 @@ Scenarios (see tools/bench/README.rst):
     One RegionOne source copied by CIMinG to 1, then 2 Glance targets
     (RegionTwo, beta; the environment has no more Glances), with the
     bytes read from the source.
+``footprint``
+    Peak resident memory of the API and of the conductor (each process,
+    and a process with its children) while CIMinG copies a 1 GiB, then a
+    4 GiB random image RegionOne -> RegionTwo.
 ``requests``
     The HTTP requests CIMinG (API and conductor) sends to Keystone and
     Glance per copy job RegionOne -> RegionTwo, counted from
@@ -39,9 +43,11 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 
+import psutil
 import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -175,6 +181,18 @@ class Environment:
                            beta['regions']['RegionOne']['image'],
                            'RegionOne'),
         }
+        # Two more targets for fan-out (the environment has no more
+        # Glances): RegionTwo and RegionOne seen from alpha's other
+        # project, reached with credentials given with the request. Not
+        # an admin: an admin sees every project's images, the copy of
+        # the other project's target among them.
+        other = alpha['users']['other']
+        self.extra_users = {'r2-other': (alpha, other, 'RegionTwo'),
+                            'r1-other': (alpha, other, 'RegionOne')}
+        for name, (cloud, user, region) in self.extra_users.items():
+            self.glances[name] = Glance(
+                name, _session(cloud, user),
+                cloud['regions'][region]['image'], region)
         self.os_clouds = {'r1': 'alpha-demo', 'r2': 'alpha-demo-r2',
                           'beta': 'beta-demo'}
         # The functional tests' deployment with the defaults an operator
@@ -209,6 +227,16 @@ class Environment:
             self.client.post('/v1/clouds', dict(body, name=name,
                                                 type='openstack'))
             self.clouds[where] = name
+        for where, (cloud, user, _region) in self.extra_users.items():
+            name = 'bench-%s-%s' % (where, suffix)
+            self.client.post('/v1/clouds', {
+                'name': name, 'type': 'openstack',
+                'region': self.glances[where].region, 'options': {
+                    'auth_url': cloud['auth_url'],
+                    'project_name': user['project_name'],
+                    'project_domain_name': user['project_domain_name'],
+                    'user_domain_name': user['user_domain_name']}})
+            self.clouds[where] = name
         return self
 
     def stop(self):
@@ -217,11 +245,13 @@ class Environment:
         if self.deployment is not None:
             self.deployment.stop()
 
-    def credentials(self):
-        return {self.clouds['beta']: {
-            'auth_type': 'password',
-            'username': self.beta_user['username'],
-            'password': self.beta_user['password']}}
+    def credentials(self, targets=None):
+        users = dict(self.extra_users, beta=(None, self.beta_user, None))
+        return {self.clouds[where]: {
+            'auth_type': 'password', 'username': user['username'],
+            'password': user['password']}
+            for where, (_cloud, user, _region) in users.items()
+            if targets is None or where in targets}
 
     def conductor_pid(self):
         return self.deployment.conductor.pid
@@ -236,7 +266,7 @@ def copy_ciming(env, source, src_id, targets):
     adopted = client.post('/v1/images/adopt', {
         'source': {'cloud': env.clouds[source.name], 'remote_id': src_id},
         'targets': [env.clouds[t.name] for t in targets],
-        'credentials': env.credentials()})
+        'credentials': env.credentials([t.name for t in targets])})
     job_id = adopted['job']['id']
     while True:
         job = client.get('/v1/jobs/%s' % job_id)
@@ -272,6 +302,30 @@ def copy_pipe(env, source, src_id, targets):
             DST_URL=target._url('/v2/images/%s/file' % dst_id)))
     target.wait_active(dst_id)
     return time.monotonic() - start, [(target, dst_id)]
+
+
+def copy_pipes(env, source, src_id, targets):
+    """One ``curl`` GET teed into a ``curl`` PUT to each target at once."""
+    start = time.monotonic()
+    copies = [(t, t.create('bench-pipes')) for t in targets]
+    environ = dict(os.environ, SRC_TOKEN=source.token,
+                   SRC_URL=source._url('/v2/images/%s/file' % src_id))
+    puts = []
+    for n, (target, dst_id) in enumerate(copies):
+        environ['DST_TOKEN_%d' % n] = target.token
+        environ['DST_URL_%d' % n] = target._url('/v2/images/%s/file'
+                                                % dst_id)
+        puts.append('curl -sS -f -X PUT -H "X-Auth-Token: $DST_TOKEN_%d" '
+                    '-H "Content-Type: application/octet-stream" -T - '
+                    '"$DST_URL_%d"' % (n, n))
+    subprocess.run(
+        ['bash', '-c', 'set -o pipefail; curl -sS -f -H "X-Auth-Token: '
+         '$SRC_TOKEN" "$SRC_URL" | tee %s > /dev/null; wait'
+         % ' '.join('>(%s)' % put for put in puts)],
+        check=True, env=environ)
+    for target, dst_id in copies:
+        target.wait_active(dst_id)
+    return time.monotonic() - start, copies
 
 
 def copy_osc(env, source, src_id, targets):
@@ -318,7 +372,7 @@ def copy_ciming_pull(env, source, src_id, targets):
 
 
 METHODS = {'ciming': copy_ciming, 'ciming-pull': copy_ciming_pull,
-           'pipe': copy_pipe, 'osc': copy_osc,
+           'pipe': copy_pipe, 'pipes': copy_pipes, 'osc': copy_osc,
            'glance-download': copy_glance_download}
 
 
@@ -428,6 +482,10 @@ def scenario_glance_to_glance(args, workdir):
     return results
 
 
+FAN_OUT = (('1 target', ['r2']), ('2 targets', ['r2', 'beta']),
+           ('4 targets', ['r2', 'beta', 'r2-other', 'r1-other']))
+
+
 def scenario_fan_out(args, workdir):
     size = args.size_mib * MiB
     env = Environment().start()
@@ -435,18 +493,32 @@ def scenario_fan_out(args, workdir):
     try:
         g = env.glances
         src_id, want = make_source(g['r1'], size, 'random', workdir)
+        cases = []
+        for label, names in FAN_OUT:
+            targets = [g[n] for n in names]
+            cases.append((label + ' ciming', 'ciming', g['r1'], src_id,
+                          want, targets))
+            # The same copies by hand, all at once: what the Glances can
+            # take (the second baseline).
+            cases.append((label + ' pipes', 'pipes', g['r1'], src_id,
+                          want, targets))
         before = _bytes_sent(g['r1'], src_id)
-        cases = [('1 target', 'ciming', g['r1'], src_id, want, [g['r2']]),
-                 ('2 targets', 'ciming', g['r1'], src_id, want,
-                  [g['r2'], g['beta']])]
         times = run_rounds(env, cases, args.repeat)
         sent = _bytes_sent(g['r1'], src_id) - before
         g['r1'].delete(src_id)
         results = summarize(times, size)
-        results['2 targets']['ratio_to_1_target'] = (
-            results['2 targets']['best'] / results['1 target']['best'])
-        results['source bytes read per copy job'] = (
-            sent / (2 * args.repeat))
+        for label, _names in FAN_OUT:
+            ours = results[label + ' ciming']
+            ours['ratio_to_pipes'] = (
+                ours['best'] / results[label + ' pipes']['best'])
+            for how in ('ciming', 'pipes'):
+                results[label + ' ' + how]['ratio_to_1_target'] = (
+                    results[label + ' ' + how]['best']
+                    / results['1 target ' + how]['best'])
+        # Every job and every pipe reads the source once.
+        results['source bytes read per copy (job or pipes)'] = (
+            sent / (len(cases) * args.repeat))
+        results['image bytes'] = size
     finally:
         env.stop()
     return results
@@ -547,7 +619,69 @@ def scenario_requests(args, workdir):
         'by kind (all jobs)': dict(kinds.most_common())}}
 
 
+class PeakRSS(threading.Thread):
+    """Peak resident memory of a process and its children, sampled."""
+
+    def __init__(self, pid, interval=0.05):
+        super().__init__(daemon=True)
+        self.process = psutil.Process(pid)
+        self.interval = interval
+        self.peak_process = 0
+        self.peak_tree = 0
+        self._done = threading.Event()
+
+    def _sample(self):
+        sizes = []
+        for proc in [self.process] + self.process.children(recursive=True):
+            try:
+                sizes.append(proc.memory_info().rss)
+            except psutil.Error:
+                pass
+        self.peak_process = max([self.peak_process] + sizes)
+        self.peak_tree = max(self.peak_tree, sum(sizes))
+
+    def run(self):
+        while not self._done.is_set():
+            self._sample()
+            self._done.wait(self.interval)
+
+    def stop(self):
+        self._done.set()
+        self.join()
+        return {'peak MiB (largest process)': self.peak_process / MiB,
+                'peak MiB (process and children)': self.peak_tree / MiB}
+
+
+def scenario_footprint(args, workdir):
+    env = Environment().start()
+    results = {}
+    try:
+        g = env.glances
+        for size_mib in args.sizes_mib:
+            src_id, want = make_source(g['r1'], size_mib * MiB, 'random',
+                                       workdir)
+            os.unlink(os.path.join(workdir, 'random-%d.img'
+                                   % (size_mib * MiB)))
+            samplers = {'api': PeakRSS(env.deployment.api.pid),
+                        'conductor': PeakRSS(env.conductor_pid())}
+            for sampler in samplers.values():
+                sampler.start()
+            try:
+                seconds = measure(env, 'ciming', g['r1'], src_id, [g['r2']],
+                                  want)
+            finally:
+                peaks = {name: sampler.stop()
+                         for name, sampler in samplers.items()}
+            g['r1'].delete(src_id)
+            results['%d MiB' % size_mib] = dict(peaks, seconds=seconds)
+            log('%d MiB: %s' % (size_mib, json.dumps(peaks)))
+    finally:
+        env.stop()
+    return results
+
+
 SCENARIOS = {'glance-to-glance': scenario_glance_to_glance,
+             'footprint': scenario_footprint,
              'fan-out': scenario_fan_out,
              'requests': scenario_requests}
 
@@ -584,6 +718,9 @@ def main():
                         help='also time CIMinG with [glance] '
                              'server_side_copy = true (a second '
                              'deployment)')
+    parser.add_argument('--sizes-mib', type=int, nargs='+',
+                        default=[1024, 4096],
+                        help='footprint: the image sizes')
     parser.add_argument('--json', action='store_true')
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='ciming-bench-') as workdir:

@@ -18,6 +18,8 @@ SCENARIOS = {
     'glance-to-glance': ['openstack_bench.py', 'glance-to-glance'],
     'fan-out': ['openstack_bench.py', 'fan-out'],
     'requests': ['openstack_bench.py', 'requests'],
+    'footprint': ['openstack_bench.py', 'footprint'],
+    'gcp': ['gcp_bench.py'],
 }
 
 

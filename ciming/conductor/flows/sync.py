@@ -4,8 +4,11 @@ It serves both a fresh upload (the source is the staging area) and a sync
 from a cloud that holds the image (the source is that cloud):
 
     (settle on revert) → refresh the other locations → choose the
-    source → prepare each target (with the source's carried properties)
-    → transfer (read once, fan out) → finalize each target → complete
+    source → convert (when a target needs raw: read the source once into
+    scratch, inspected, then qemu-img) → prepare each target (with the
+    source's carried properties) → transfer (read once, fan out, every
+    stream inspected) → finalize each target → remove the scratch data
+    → complete
 
 A failure of the whole flow (the source is corrupt, the job is cancelled)
 reverts every prepare, deleting whatever the job created in the targets,
@@ -14,6 +17,7 @@ and then settles the job as failed or cancelled.
 
 from taskflow.patterns import linear_flow
 
+from ciming.conductor.tasks import convert
 from ciming.conductor.tasks import lifecycle
 from ciming.conductor.tasks import monitor
 from ciming.conductor.tasks import source
@@ -27,8 +31,10 @@ def get_sync_flow(cloud_ids):
     flow.add(lifecycle.SettleJobOnRevert())
     flow.add(monitor.RefreshLocations(cloud_ids))
     flow.add(source.ChooseSource())
+    flow.add(convert.Convert(cloud_ids))
     flow.add(*[targets.PrepareTarget(c) for c in cloud_ids])
     flow.add(transfer.Transfer(cloud_ids))
     flow.add(*[targets.FinalizeTarget(c) for c in cloud_ids])
+    flow.add(convert.RemoveScratch())
     flow.add(lifecycle.CompleteJob(name='complete'))
     return flow

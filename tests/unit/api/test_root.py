@@ -2,6 +2,7 @@
 
 from unittest import mock
 
+from ciming.api.controllers.v1 import versions
 from tests.unit.api import base
 
 HEADER = 'OpenStack-API-Version'
@@ -16,7 +17,7 @@ class VersionsTestCase(base.APITestCase):
         self.assertEqual('v1.0', version['id'])
         self.assertEqual('CURRENT', version['status'])
         self.assertEqual('1.0', version['min_version'])
-        self.assertEqual('1.0', version['version'])
+        self.assertEqual(versions.MAX_VERSION_STRING, version['version'])
         self.assertEqual([version], response.json['versions'])
 
     def test_v1_document(self):
@@ -38,7 +39,9 @@ class VersionsTestCase(base.APITestCase):
         response = self.get('/v1', headers={HEADER: 'cloud-image-manager '
                                                     'latest'})
         self.assertEqual(200, response.status_int)
-        self.assertEqual('cloud-image-manager 1.0', response.headers[HEADER])
+        self.assertEqual('cloud-image-manager %s'
+                         % versions.MAX_VERSION_STRING,
+                         response.headers[HEADER])
 
     def test_other_service_header_is_ignored(self):
         response = self.get('/v1', headers={HEADER: 'compute 2.90'})
@@ -49,6 +52,11 @@ class VersionsTestCase(base.APITestCase):
                             headers={HEADER: 'cloud-image-manager 1.99'})
         self.assertError(response, 406, 'version_not_supported')
         self.assertEqual('cloud-image-manager 1.0', response.headers[HEADER])
+
+    def test_formats_fields_appear_at_1_3(self):
+        response = self.get('/v1',
+                            headers={HEADER: 'cloud-image-manager 1.3'})
+        self.assertEqual('cloud-image-manager 1.3', response.headers[HEADER])
 
     def test_malformed_microversion_is_400(self):
         response = self.get('/v1/clouds',

@@ -14,8 +14,11 @@ HEADER = 'OpenStack-API-Version'
 
 # v1.0: clouds, images, uploads, locations, sync and jobs.
 MINOR_0_INITIAL_VERSION = 0
+# v1.3: what data is where: an image's virtual_size, each location's
+# disk_format, size and os_hash_value, a job's data (source, converted).
+MINOR_3_FORMATS = 3
 
-MINOR_MAX_VERSION = MINOR_0_INITIAL_VERSION
+MINOR_MAX_VERSION = MINOR_3_FORMATS
 
 MIN_VERSION = (1, MINOR_0_INITIAL_VERSION)
 MAX_VERSION = (1, MINOR_MAX_VERSION)
