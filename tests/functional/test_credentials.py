@@ -13,6 +13,7 @@ import uuid
 from keystoneauth1 import exceptions as ks_exc
 import sqlalchemy as sa
 
+from tests.functional import aws_env
 from tests.functional import base
 from tests.functional import gcp_stand_ins
 from tests.functional import test_openstack
@@ -290,6 +291,32 @@ class CredentialsTest(base.FunctionalTestCase):
             # A line of the private key's base64 body.
             canaries.append(key['private_key'].splitlines()[5])
         for canary in canaries:
+            for response in self.responses:
+                self.assertNotIn(canary, response.text)
+                self.assertNotIn(canary, str(response.headers))
+            for name, path in self.deployment.logs().items():
+                with open(path, errors='replace') as log:
+                    self.assertNotIn(canary, log.read(), name)
+            self.assertNotIn(canary, self._database_dump())
+
+    def test_aws_canary_keys_in_barbican_appear_nowhere(self):
+        moto = aws_env.server()
+        secret = 'canary-aws-%s' % uuid.uuid4().hex
+        key_id = 'AKIA' + uuid.uuid4().hex.upper()
+        href = self.store_secret(self.demo_session, {
+            'aws_access_key_id': key_id, 'aws_secret_access_key': secret})
+        body = aws_env.cloud_body(moto)
+        body['credential_ref'] = href
+        cloud = self.client.post('/v1/clouds', body)
+        self.client.post('/v1/clouds/%s/validate' % cloud['id'], {},
+                         expect=200)
+        image = self.make_image([cloud['name']])
+        job = self.client.upload(image['id'], os.urandom(MiB)).json()
+        job = self.wait_job(job['id'])
+        self.assertEqual('succeeded', job['state'], job)
+        self.client.get('/v1/clouds/%s/images' % cloud['id'])
+
+        for canary in (secret, key_id):
             for response in self.responses:
                 self.assertNotIn(canary, response.text)
                 self.assertNotIn(canary, str(response.headers))
