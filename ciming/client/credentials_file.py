@@ -23,6 +23,8 @@ import configparser
 import json
 import os
 
+from openstack.config import loader as os_config_loader
+from openstack import exceptions as os_exceptions
 import yaml
 
 from ciming.client import exceptions
@@ -60,25 +62,36 @@ def _read_yaml(path):
             path, str(exc).splitlines()[0]))
 
 
-def _clouds_yaml_candidates(path=None):
-    if path:
-        return [path]
-    env = os.environ.get('OS_CLIENT_CONFIG_FILE')
-    return ([env] if env else []) + list(CLOUDS_YAML_PATHS)
-
-
 def _clouds_yaml_entry(entry, path=None):
-    """``(auth_type, auth)`` of a clouds.yaml entry."""
-    for candidate in _clouds_yaml_candidates(path):
-        if not os.path.exists(os.path.expanduser(candidate)):
-            continue
-        clouds = (_read_yaml(candidate).get('clouds') or {})
-        if entry in clouds:
-            cloud = clouds[entry] or {}
-            return (cloud.get('auth_type') or 'password',
-                    dict(cloud.get('auth') or {}))
-    raise CredentialsFileError(
-        'No entry %s in %s' % (entry, path or 'any clouds.yaml'))
+    """``(auth_type, auth)`` of a clouds.yaml entry.
+
+    Read by openstacksdk's config loader, as ``openstack --os-cloud``
+    reads it: with the ``secure.yaml`` beside it (and the usual ones), so
+    a password kept there is found.
+    """
+    config_files = secure_files = None
+    if path:
+        path = os.path.expanduser(path)
+        if not os.path.exists(path):
+            raise CredentialsFileError('Cannot read %s: no such file' % path)
+        config_files = [path]
+        secure_files = [os.path.join(os.path.dirname(path), name)
+                        for name in ('secure.yaml', 'secure.yml')]
+        secure_files += list(os_config_loader.SECURE_FILES)
+    try:
+        loader = os_config_loader.OpenStackConfig(
+            config_files=config_files, secure_files=secure_files,
+            load_yaml_config=True)
+        if entry not in loader.get_cloud_names():
+            raise CredentialsFileError(
+                'No entry %s in %s' % (entry, path or 'any clouds.yaml'))
+        cloud = loader.get_one(cloud=entry, validate=False)
+    except os_exceptions.ConfigException as exc:
+        raise CredentialsFileError('clouds.yaml entry %s: %s' % (
+            entry, str(exc).splitlines()[0]))
+    config = cloud.config
+    return config.get('auth_type') or 'password', dict(
+        config.get('auth') or {})
 
 
 def from_clouds_yaml(entry, path=None):

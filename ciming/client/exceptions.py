@@ -64,7 +64,14 @@ class VersionNotSupported(ClientException):
 
 
 class JobTimeout(ClientException):
-    """A job did not end in the time given."""
+    """A job did not end in the time given.
+
+    :ivar job: the last state of the job seen, if any.
+    """
+
+    def __init__(self, message=None, job=None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.job = job
 
 
 @_status

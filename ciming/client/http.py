@@ -3,15 +3,16 @@
 It finds the endpoint (the catalog's ``cloud-image-manager`` entry, or an
 override), negotiates the microversion once against the versions document
 at the endpoint's root (``GET /``), labels every request with
-``OpenStack-API-Version: cloud-image-manager X.Y``, remembers the request
+``OpenStack-API-Version: cloud-image-manager X.Y`` (keystoneauth1's
+microversion support does both), remembers the request
 ids and turns error answers into :mod:`ciming.client.exceptions`.
 """
 
 import base64
 import json
-import re
 
 from keystoneauth1 import adapter as ks_adapter
+from keystoneauth1 import discover
 from keystoneauth1 import exceptions as ks_exc
 
 from ciming.client import exceptions
@@ -21,26 +22,34 @@ VERSION_HEADER = 'OpenStack-API-Version'
 CREDENTIALS_HEADER = 'X-CIMinG-Credentials'
 REQUEST_ID_HEADER = 'X-OpenStack-Request-ID'
 
-# The microversions this client speaks.
+# The microversions this client speaks: 1.1 image lifecycle (metadata,
+# update, deprecation), 1.2 import from a URL, 1.3 formats (more fields
+# in the documents, shown as they come).
 MIN_VERSION = (1, 0)
-MAX_VERSION = (1, 2)
-
-_VERSION = re.compile(r'^v?(\d+)\.(\d+)$')
+MAX_VERSION = (1, 3)
+# What asks for the highest version both sides speak.
+LATEST = ('latest', '1', 'v1', '1.latest')
 
 
 def parse_version(text):
-    """``'1.0'`` -> ``(1, 0)``; ``'latest'`` -> the client's maximum."""
-    if text is None or str(text).lower() == 'latest':
-        return MAX_VERSION
-    match = _VERSION.match(str(text).strip())
-    if not match:
+    """``'1.1'`` -> ``(1, 1)``; ``'1'`` or ``'latest'`` -> None.
+
+    None asks for the highest version both sides speak.
+    """
+    if text is None or str(text).strip().lower() in LATEST:
+        return None
+    try:
+        version = discover.normalize_version_number(str(text).strip())
+    except TypeError:
+        version = None
+    if not version or len(version) != 2:
         raise exceptions.VersionNotSupported(
-            'API version %s is not of the form X.Y' % text)
-    return int(match.group(1)), int(match.group(2))
+            'API version %s is not of the form 1 or 1.N' % text)
+    return version
 
 
 def version_string(version):
-    return '%d.%d' % version
+    return discover.version_to_string(version)
 
 
 def credentials_header(credentials):
@@ -101,32 +110,62 @@ class HTTPClient:
         return self._endpoint
 
     def negotiate_version(self):
-        """The microversion to use, agreed with the server's ``GET /``."""
+        """The microversion to use, agreed with the server once.
+
+        keystoneauth1 reads the versions document at the endpoint (its
+        ``min_version`` and ``version``); the answer is the asked version
+        if both sides speak it, else the highest both speak.
+        """
         if self.api_version is not None:
             return self.api_version
         wanted = parse_version(self._asked_version)
-        if not MIN_VERSION <= wanted <= MAX_VERSION:
+        if wanted is not None and not discover.version_between(
+                MIN_VERSION, MAX_VERSION, wanted):
             raise exceptions.VersionNotSupported(
                 'This client speaks API versions %s to %s, not %s' % (
                     version_string(MIN_VERSION),
                     version_string(MAX_VERSION), version_string(wanted)))
-        document = self._send('GET', self.endpoint + '/', versioned=False)
-        versions = document.get('versions') or []
-        v1 = [v for v in versions if str(v.get('id', '')).startswith('v1')]
-        if not v1:
+        try:
+            document = discover.get_discovery(
+                self.adapter.session, self.endpoint + '/',
+                authenticated=False)
+            data = document.versioned_data_for(min_version='1.0',
+                                               max_version='1.latest')
+        except ks_exc.ConnectFailure as exc:
+            raise exceptions.CommunicationError(
+                'Cannot reach the CIMinG API at %s: %s' % (
+                    self.endpoint, _first_line(exc)))
+        except ks_exc.ClientException as exc:
+            raise exceptions.CommunicationError(
+                'Cannot read the API versions at %s: %s' % (
+                    self.endpoint, _first_line(exc)))
+        if not data or not data.get('max_microversion'):
             raise exceptions.VersionNotSupported(
                 'The service at %s offers no API v1' % self.endpoint)
-        server_min = parse_version(v1[0].get('min_version') or '1.0')
-        server_max = parse_version(v1[0].get('version') or '1.0')
-        if self._asked_version in (None, 'latest'):
-            wanted = min(wanted, server_max)
-        if not server_min <= wanted <= server_max:
+        server_min = data.get('min_microversion') or MIN_VERSION
+        server_max = data['max_microversion']
+        if wanted is None:
+            wanted = min(MAX_VERSION, server_max)
+        if not discover.version_between(server_min, server_max, wanted):
             raise exceptions.VersionNotSupported(
                 'The service offers API versions %s to %s, not %s' % (
                     version_string(server_min), version_string(server_max),
                     version_string(wanted)))
         self.api_version = wanted
         return wanted
+
+    def supports(self, version):
+        """Whether the agreed microversion is at least ``version``."""
+        return self.negotiate_version() >= tuple(version)
+
+    def require(self, version, what):
+        """Refuse, before any request, what the agreed version lacks."""
+        if not self.supports(version):
+            raise exceptions.VersionNotSupported(
+                '%s needs API version %s or later; this service and client '
+                'agreed on %s (see --os-ciming-api-version)' % (
+                    what[0].upper() + what[1:], version_string(version),
+                    version_string(self.api_version)))
 
     # Requests
 
@@ -141,8 +180,6 @@ class HTTPClient:
         """
         version = self.negotiate_version()
         headers = dict(headers or {})
-        headers[VERSION_HEADER] = '%s %s' % (SERVICE_TYPE,
-                                             version_string(version))
         if credentials:
             if data is None and method not in ('GET', 'DELETE'):
                 json_body = dict(json_body or {}, credentials=credentials)
@@ -153,11 +190,16 @@ class HTTPClient:
         # Never log a body or header that carries credentials or data.
         log = not credentials and data is None
         return self._send(method, url, json_body=json_body, params=params,
-                          headers=headers, data=data, log=log)
+                          headers=headers, data=data, log=log,
+                          microversion=version)
 
     def _send(self, method, url, json_body=None, params=None, headers=None,
-              data=None, versioned=True, log=True):
+              data=None, log=True, microversion=None):
         kwargs = {'headers': headers or {}, 'log': log}
+        if microversion is not None:
+            # keystoneauth1 writes OpenStack-API-Version for the service.
+            kwargs['microversion'] = version_string(microversion)
+            kwargs['microversion_service_type'] = SERVICE_TYPE
         if json_body is not None:
             kwargs['json'] = json_body
         if params:

@@ -2,6 +2,8 @@
 
 import time
 
+import tenacity
+
 from ciming.client import base
 from ciming.client import exceptions
 
@@ -33,22 +35,30 @@ class JobManager(base.Manager):
             json_body={'credentials': credentials})
 
     def wait(self, job_id, timeout=None, callback=None, interval=1.0,
-             sleep=time.sleep, clock=time.monotonic):
+             sleep=time.sleep):
         """Poll a job until it ends; the final Job.
 
-        :param timeout: seconds before :class:`JobTimeout`; None waits
-            for ever.
+        :param timeout: seconds before :class:`JobTimeout` (whose ``job``
+            is the last Job seen); None waits for ever.
         :param callback: ``callback(job)`` after every poll.
         """
-        deadline = None if timeout is None else clock() + timeout
-        while True:
+        def poll():
             job = self.get(job_id)
             if callback is not None:
                 callback(job)
-            if job['state'] in FINAL_STATES:
-                return job
-            if deadline is not None and clock() >= deadline:
-                raise exceptions.JobTimeout(
-                    'Job %s is still %s after %ss' % (
-                        job_id, job['state'], timeout))
-            sleep(interval)
+            return job
+
+        def timed_out(state):
+            job = state.outcome.result()
+            raise exceptions.JobTimeout(
+                'Job %s is still %s after %ss' % (job_id, job['state'],
+                                                  timeout), job=job)
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_result(
+                lambda job: job['state'] not in FINAL_STATES),
+            stop=(tenacity.stop_never if timeout is None
+                  else tenacity.stop_after_delay(timeout)),
+            wait=tenacity.wait_fixed(interval), sleep=sleep,
+            retry_error_callback=timed_out)
+        return retrying(poll)

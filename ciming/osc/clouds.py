@@ -4,6 +4,7 @@ from osc_lib.cli import parseractions
 from osc_lib.command import command
 
 from ciming.osc import common
+from ciming.osc import formatting
 
 CLOUD_FIELDS = (
     ('ID', 'id'), ('Name', 'name'), ('Type', 'type'), ('Region', 'region'),
@@ -11,19 +12,19 @@ CLOUD_FIELDS = (
     ('Shared', 'shared'), ('Project ID', 'project_id'),
     ('Description', 'description'), ('Capabilities', 'capabilities'),
     ('Created At', 'created_at'), ('Updated At', 'updated_at'))
-_FORMATTERS = {'options': common.DictColumn,
-               'capabilities': common.DictColumn}
+_FORMATTERS = {'options': formatting.DictColumn,
+               'capabilities': formatting.DictColumn}
 
 
 def _show(cloud):
-    return common.show(cloud, CLOUD_FIELDS, _FORMATTERS)
+    return formatting.show_document(cloud, CLOUD_FIELDS, _FORMATTERS)
 
 
 def _options(pairs):
     return dict(pairs or {})
 
 
-class CreateCloud(command.ShowOne):
+class CreateCloud(formatting.ShowOne):
     """Register a cloud."""
 
     def get_parser(self, prog_name):
@@ -54,7 +55,7 @@ class CreateCloud(command.ShowOne):
         return _show(cloud)
 
 
-class ListCloud(command.Lister):
+class ListCloud(formatting.Lister):
     """List the project's clouds and the shared ones."""
 
     def get_parser(self, prog_name):
@@ -74,11 +75,11 @@ class ListCloud(command.Lister):
             fields += [('Project ID', 'project_id'), ('Options', 'options'),
                        ('Capabilities', 'capabilities'),
                        ('Description', 'description')]
-        return ([label for label, _key in fields],
-                [common.show(c, fields, _FORMATTERS)[1] for c in clouds])
+        return (formatting.columns_of(fields),
+                [formatting.show(c, fields, _FORMATTERS)[1] for c in clouds])
 
 
-class ShowCloud(command.ShowOne):
+class ShowCloud(formatting.ShowOne):
     """Show a cloud."""
 
     def get_parser(self, prog_name):
@@ -132,7 +133,7 @@ class DeleteCloud(command.Command):
             client.clouds.delete(cloud)
 
 
-class ValidateCloud(command.ShowOne):
+class ValidateCloud(formatting.ShowOne):
     """Check that the service can reach a cloud."""
 
     def get_parser(self, prog_name):
@@ -145,11 +146,11 @@ class ValidateCloud(command.ShowOne):
     def take_action(self, parsed_args):
         result = common.client_of(self).clouds.validate(
             parsed_args.cloud, credentials=common.credentials(parsed_args))
-        return ('Cloud', 'Valid'), (parsed_args.cloud,
-                                    bool(result.get('valid')))
+        return formatting.Columns(['cloud', 'valid']), (
+            parsed_args.cloud, bool(result.get('valid')))
 
 
-class ListCloudImage(command.Lister):
+class ListCloudImage(formatting.Lister):
     """List the images a cloud holds, tracked by CIMinG or not."""
 
     def get_parser(self, prog_name):
@@ -176,5 +177,5 @@ class ListCloudImage(command.Lister):
                        ('Container Format', 'container_format'),
                        ('Checksum', 'checksum'),
                        ('Visibility', 'visibility')]
-        return ([label for label, _key in fields],
-                [common.show(i, fields)[1] for i in images])
+        return (formatting.columns_of(fields),
+                [formatting.show(i, fields)[1] for i in images])

@@ -1,13 +1,14 @@
 """``ciming job ...``: copies of images in progress, and their outcome."""
 
-from osc_lib.command import command
 from osc_lib import exceptions
 
 from ciming.osc import common
+from ciming.osc import formatting
 from ciming.osc import images
+from ciming.osc import waiting
 
 
-class ListJob(command.Lister):
+class ListJob(formatting.Lister):
     """List jobs, newest first."""
 
     def get_parser(self, prog_name):
@@ -34,12 +35,13 @@ class ListJob(command.Lister):
         fields = [('ID', 'id'), ('Image ID', 'image_id'),
                   ('Action', 'action'), ('State', 'state'),
                   ('Targets', 'targets'), ('Created At', 'created_at')]
-        return ([label for label, _key in fields],
-                [common.show(j, fields, {'targets': common.TargetsColumn})[1]
+        return (formatting.columns_of(fields),
+                [formatting.show(j, fields,
+                                 {'targets': formatting.TargetsColumn})[1]
                  for j in jobs])
 
 
-class ShowJob(command.ShowOne):
+class ShowJob(formatting.ShowOne):
     """Show a job, with the progress of every target."""
 
     def get_parser(self, prog_name):
@@ -52,12 +54,12 @@ class ShowJob(command.ShowOne):
         client = common.client_of(self)
         job = client.jobs.get(parsed_args.job)
         if parsed_args.wait:
-            job = common.wait_for_job(client, job, parsed_args.timeout,
-                                      stream=self.app.stderr)
+            job = waiting.wait_or_fail_later(self, client, job,
+                                             parsed_args) or job
         return images.show_job(job)
 
 
-class CancelJob(command.ShowOne):
+class CancelJob(formatting.ShowOne):
     """Cancel a job: at once if pending, when its conductor stops if not."""
 
     def get_parser(self, prog_name):
@@ -70,7 +72,7 @@ class CancelJob(command.ShowOne):
             common.client_of(self).jobs.cancel(parsed_args.job))
 
 
-class ResumeJob(command.ShowOne):
+class ResumeJob(formatting.ShowOne):
     """Resume a job awaiting the credentials it lost with its conductor."""
 
     def get_parser(self, prog_name):
@@ -88,6 +90,6 @@ class ResumeJob(command.ShowOne):
         client = common.client_of(self)
         job = client.jobs.resume(parsed_args.job, credentials)
         if parsed_args.wait:
-            job = common.wait_for_job(client, job, parsed_args.timeout,
-                                      stream=self.app.stderr)
+            job = waiting.wait_or_fail_later(self, client, job,
+                                             parsed_args) or job
         return images.show_job(job)

@@ -11,6 +11,7 @@ trusts: ``--os-ciming-project-id`` (default ``demo``) and
 
 import logging
 
+from osc_lib import exceptions
 from osc_lib import utils
 
 from ciming.client import client as ciming_client
@@ -18,6 +19,7 @@ from ciming.client import http
 
 LOG = logging.getLogger(__name__)
 
+# "1": the highest 1.x microversion both sides speak; "1.N": exactly it.
 DEFAULT_API_VERSION = '1'
 API_VERSION_OPTION = 'os_ciming_api_version'
 API_NAME = 'ciming'
@@ -32,9 +34,32 @@ def _option(instance, name):
     return config.get(name) or config.get('os_' + name)
 
 
+def check_api_version(check_version):
+    """Accept ``1`` and ``1.N`` (a microversion the client negotiates).
+
+    openstackclient calls it with ``--os-ciming-api-version``; True tells
+    it not to look the value up in API_VERSIONS (which lists majors).
+    """
+    text = str(check_version).strip()
+    if text.lower() in ('latest', '1.latest'):
+        raise exceptions.CommandError(
+            '--os-ciming-api-version: give 1 for the highest version both '
+            'sides speak, or 1.N')
+    http.parse_version(text)
+    return True
+
+
+def api_version(instance):
+    """The microversion asked for: OSC's per-API versions, else 1."""
+    versions = getattr(instance, '_api_version', None) or {}
+    return str(versions.get(API_NAME) or
+               _option(instance, 'ciming_api_version') or
+               DEFAULT_API_VERSION)
+
+
 def make_client(instance):
     """The CIMinG client of OSC's client manager."""
-    microversion = _option(instance, 'ciming_microversion') or 'latest'
+    microversion = api_version(instance)
     config = instance.get_configuration()
     auth_type = config.get('auth_type')
     if auth_type in NOAUTH_TYPES:
@@ -58,15 +83,10 @@ def build_option_parser(parser):
     """Global options of the plugin."""
     parser.add_argument(
         '--os-ciming-api-version', metavar='<ciming-api-version>',
-        default=utils.env('OS_CIMING_API_VERSION',
-                          default=DEFAULT_API_VERSION),
-        help='CIMinG API major version (default: 1; env '
-             'OS_CIMING_API_VERSION)')
-    parser.add_argument(
-        '--os-ciming-microversion', metavar='<X.Y>',
-        default=utils.env('OS_CIMING_MICROVERSION', default='latest'),
-        help='CIMinG API microversion, or "latest" (default; env '
-             'OS_CIMING_MICROVERSION)')
+        default=utils.env('OS_CIMING_API_VERSION'),
+        help='CIMinG API version: 1 for the highest microversion both '
+             'sides speak (default), or 1.N for exactly that one (env '
+             'OS_CIMING_API_VERSION; ciming_api_version in clouds.yaml)')
     parser.add_argument(
         '--os-ciming-project-id', metavar='<project-id>',
         default=utils.env('OS_CIMING_PROJECT_ID'),

@@ -2,28 +2,29 @@
 
 The same command classes as ``openstack ciming ...`` (entry points
 ``openstack.ciming.v1``, named without their ``ciming_`` prefix here), run
-by a cliff application of their own.
+by osc-lib's shell, so the global options are openstackclient's:
+``--os-cloud`` / ``OS_CLOUD`` with ``clouds.yaml`` and ``secure.yaml``
+(read by openstacksdk's config loader), the ``--os-*`` auth options and
+``OS_*`` variables, and the plugin's ``--os-ciming-api-version``.
 
 Against a service without Keystone (``ciming-all-in-one``)::
 
     ciming --endpoint http://127.0.0.1:9779 image list
 
-With Keystone, the usual ``--os-*`` options or ``OS_*`` variables
-(``--os-auth-type password`` is the default when ``OS_AUTH_URL`` is set).
+(``--endpoint`` alone means ``--os-auth-type none --os-endpoint URL``.)
 """
 
 import importlib.metadata
 import logging
-import os
 import sys
 
-from cliff import app
 from cliff import commandmanager
-from keystoneauth1 import loading
+from osc_lib.api import auth
+from osc_lib import clientmanager
+from osc_lib import shell
 from osc_lib import utils as osc_utils
 
-from ciming.client import client as ciming_client
-from ciming.client import exceptions
+from ciming.osc import plugin
 
 NAMESPACE = 'openstack.ciming.v1'
 PREFIX = 'ciming_'
@@ -40,17 +41,17 @@ class CommandManager(commandmanager.CommandManager):
             self.add_command(name.replace('_', ' '), entry_point.load())
 
 
-class ClientManager:
-    """What the commands find as ``app.client_manager``."""
+class ClientManager(clientmanager.ClientManager):
+    """osc-lib's client manager, with the CIMinG client as ``ciming``."""
 
-    def __init__(self, options):
-        self._options = options
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self._ciming = None
 
     @property
     def ciming(self):
         if self._ciming is None:
-            self._ciming = make_client(self._options)
+            self._ciming = plugin.make_client(self)
         return self._ciming
 
 
@@ -61,84 +62,60 @@ def _version():
         return 'unknown'
 
 
-def make_client(options):
-    """A client from the parsed global options."""
-    noauth = options.os_auth_type in (None, 'none', 'noauth')
-    if noauth:
-        if not options.endpoint:
-            raise exceptions.ClientException(
-                'Give --endpoint (or CIMING_ENDPOINT) for a service without '
-                'Keystone, or --os-auth-type and --os-auth-url for one '
-                'with Keystone')
-        return ciming_client.Client(
-            endpoint=options.endpoint, noauth=True,
-            project_id=options.project_id, roles=options.roles,
-            api_version=options.api_version, verify=not options.insecure,
-            timeout=options.timeout)
-    auth = loading.load_auth_from_argparse_arguments(options)
-    session = loading.load_session_from_argparse_arguments(options,
-                                                           auth=auth)
-    return ciming_client.Client(
-        session=session, endpoint=options.endpoint,
-        region_name=options.os_region_name,
-        interface=options.os_interface, api_version=options.api_version)
-
-
-class CimingApp(app.App):
+class CimingShell(shell.OpenStackShell):
     """The ``ciming`` program."""
 
-    def __init__(self, argv=None, stdout=None, stderr=None):
-        # The auth plugin's options depend on --os-auth-type in argv.
-        self._argv = sys.argv[1:] if argv is None else argv
+    def __init__(self, stdout=None, stderr=None):
         super().__init__(
-            stdout=stdout, stderr=stderr,
             description='CIMinG: one image record, made to exist verified '
                         'in every cloud.',
             version=_version(),
             command_manager=CommandManager(NAMESPACE),
-            deferred_help=True)
-        self.client_manager = None
+            stdout=stdout, stderr=stderr, deferred_help=True)
 
     def build_option_parser(self, description, version, argparse_kwargs=None):
         parser = super().build_option_parser(description, version,
                                              argparse_kwargs)
+        parser = plugin.build_option_parser(parser)
+        parser = auth.build_auth_plugins_option_parser(parser)
         parser.add_argument(
-            '--endpoint', metavar='<url>',
+            '--endpoint', metavar='<url>', dest='ciming_endpoint',
             default=osc_utils.env('CIMING_ENDPOINT'),
-            help='URL of the CIMinG API (env CIMING_ENDPOINT); without '
-                 'Keystone it is required, with Keystone it overrides the '
-                 'catalog')
-        parser.add_argument(
-            '--project-id', metavar='<project-id>',
-            default=osc_utils.env('CIMING_PROJECT_ID'),
-            help='Without Keystone: the project to act in (default: demo; '
-                 'env CIMING_PROJECT_ID)')
-        parser.add_argument(
-            '--roles', metavar='<role,role>',
-            default=osc_utils.env('CIMING_ROLES'),
-            help='Without Keystone: the roles to act with (default: '
-                 'member,reader; env CIMING_ROLES)')
-        parser.add_argument(
-            '--api-version', metavar='<X.Y>',
-            default=osc_utils.env('CIMING_API_VERSION', default='latest'),
-            help='API microversion, or "latest" (default; env '
-                 'CIMING_API_VERSION)')
-        parser.add_argument(
-            '--os-region-name', metavar='<region>',
-            default=osc_utils.env('OS_REGION_NAME'),
-            help='Region of the CIMinG endpoint in the catalog')
-        parser.add_argument(
-            '--os-interface', metavar='<interface>',
-            default=osc_utils.env('OS_INTERFACE', default='public'),
-            help='Interface of the CIMinG endpoint in the catalog')
-        loading.register_session_argparse_arguments(parser)
-        default_auth = 'password' if os.environ.get('OS_AUTH_URL') else None
-        loading.register_auth_argparse_arguments(
-            parser, self._argv, default=default_auth)
+            help='URL of the CIMinG API (env CIMING_ENDPOINT). Alone, a '
+                 'service without Keystone (ciming-all-in-one), as '
+                 '--os-auth-type none --os-endpoint URL; with --os-cloud '
+                 "or --os-auth-* it overrides the catalog's endpoint")
         return parser
 
+    def _final_defaults(self):
+        super()._final_defaults()
+        options = self.options
+        if options.ciming_endpoint:
+            if (options.cloud or options.auth_type or
+                    getattr(options, 'auth_url', None)):
+                # With Keystone: instead of the catalog's endpoint.
+                options.cloud_image_manager_endpoint_override = (
+                    options.ciming_endpoint)
+            elif not options.endpoint:
+                options.endpoint = options.ciming_endpoint
+                options.auth_type = 'none'
+        # As openstackclient: a password by default.
+        self._auth_type = 'password'
+
+    def _load_plugins(self):
+        """The API version asked, as openstackclient reads it."""
+        option = plugin.API_VERSION_OPTION.replace('os_', '', 1)
+        version = str(self.cloud.config.get(option) or
+                      plugin.DEFAULT_API_VERSION)
+        plugin.check_api_version(version)
+        self.api_version = {plugin.API_NAME: version}
+
     def initialize_app(self, argv):
-        self.client_manager = ClientManager(self.options)
+        super().initialize_app(argv)
+        self.client_manager = ClientManager(
+            cli_options=self.cloud, api_version=self.api_version,
+            pw_func=shell.prompt_for_password, app_name='ciming',
+            app_version=_version())
 
     def configure_logging(self):
         super().configure_logging()
@@ -149,7 +126,7 @@ class CimingApp(app.App):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    return CimingApp(argv).run(argv)
+    return CimingShell().run(argv)
 
 
 if __name__ == '__main__':

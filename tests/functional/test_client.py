@@ -91,7 +91,7 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
 
 
-class AllInOneCLITest(testtools.TestCase):
+class AllInOneCLIBase(testtools.TestCase):
     """One all-in-one per test; the CLI as separate processes."""
 
     def setUp(self):
@@ -194,6 +194,9 @@ class AllInOneCLITest(testtools.TestCase):
         self.assertIn(text, lines[0])
         self.assertNotIn('Traceback', err)
 
+
+class AllInOneCLITest(AllInOneCLIBase):
+
     # The acceptance scenario, through both programs
 
     def _upload_wait_and_see(self, run, run_json, name):
@@ -203,20 +206,20 @@ class AllInOneCLITest(testtools.TestCase):
                        '--target', 'dev-a', '--target', 'dev-b',
                        '--progress', '--wait', '-f', 'json')
         image = json.loads(out)
-        self.assertEqual('active', image['Status'], err)
-        self.assertEqual(UPLOAD_SIZE, image['Size'])
+        self.assertEqual('active', image['status'], err)
+        self.assertEqual(UPLOAD_SIZE, image['size'])
         self.assertIn('100% 8.0/8.0 MiB', err)       # the upload bar
         self.assertIn('succeeded: dev-a active 100%', err)  # --wait
         sha512, md5 = base.sha512_md5_of_file(data)
-        self.assertEqual((sha512, md5), (image['OS Hash Value'],
-                                         image['Checksum']))
+        self.assertEqual((sha512, md5), (image['os_hash_value'],
+                                         image['checksum']))
 
         rows = run_json('image', 'availability', '--name', name)
-        self.assertEqual([{'ID': image['ID'], 'Name': name,
+        self.assertEqual([{'id': image['id'], 'name': name,
                            'dev-a': 'active', 'dev-b': 'active'}], rows)
         for cloud in ('dev-a', 'dev-b'):
             stored = os.path.join(self.data_dir, 'local-clouds', cloud,
-                                  image['ID'] + '.img')
+                                  image['id'] + '.img')
             self.assertTrue(base.files_identical(data, stored))
         return image
 
@@ -244,14 +247,14 @@ class AllInOneCLITest(testtools.TestCase):
              'Name'])
         self.assertNotIn('mine', out.split())
         self.assertEqual('demo', self.openstack_json(
-            'cloud', 'show', 'mine')['Project ID'])
+            'cloud', 'show', 'mine')['project_id'])
 
     # Every command
 
     def test_every_command(self):
         image = self._upload_wait_and_see(self.ciming, self.ciming_json,
                                           'every')
-        image_id = image['ID']
+        image_id = image['id']
 
         # clouds
         cloud = self.ciming_json('cloud', 'create', 'dev-c', '--type',
@@ -259,23 +262,23 @@ class AllInOneCLITest(testtools.TestCase):
                                  '--description', 'third')
         # The demo project's own cloud lives in the project's directory.
         self.assertEqual(('local', {'path': 'projects/demo/dev-c'}),
-                         (cloud['Type'], cloud['Options']))
+                         (cloud['type'], cloud['options']))
         self.ciming('cloud', 'set', 'dev-c', '--description', 'the third')
         self.assertEqual('the third', self.ciming_json(
-            'cloud', 'show', 'dev-c')['Description'])
-        self.assertEqual({'Cloud': 'dev-c', 'Valid': True},
+            'cloud', 'show', 'dev-c')['description'])
+        self.assertEqual({'cloud': 'dev-c', 'valid': True},
                          self.ciming_json('cloud', 'validate', 'dev-c'))
         names = self.ciming('cloud', 'list', '-f', 'value', '-c',
                             'Name')[0].split()
         self.assertEqual(['dev-a', 'dev-b', 'dev-c'], sorted(names))
         remote = self.ciming_json('cloud', 'image', 'list', 'dev-a')
         self.assertEqual([(image_id, image_id)],
-                         [(r['Remote ID'], r['Tracked As']) for r in remote])
+                         [(r['remote_id'], r['tracked_as']) for r in remote])
 
         # sync to the new cloud, then forget and link it again
         job = self.ciming_json('image', 'sync', 'every', '--target',
                                'dev-c', '--wait')
-        self.assertEqual('succeeded', job['State'])
+        self.assertEqual('succeeded', job['state'])
         self.assertEqual('active', self.ciming_json(
             'image', 'availability', '--name', 'every')[0]['dev-c'])
         self.ciming('image', 'unlink', 'every', 'dev-c')
@@ -283,22 +286,22 @@ class AllInOneCLITest(testtools.TestCase):
             'image', 'availability', '--name', 'every')[0]['dev-c'])
         location = self.ciming_json('image', 'link', 'every', '--cloud',
                                     'dev-c', '--remote-id', image_id)
-        self.assertEqual(('dev-c', 'active'), (location['Cloud'],
-                                               location['Status']))
+        self.assertEqual(('dev-c', 'active'), (location['cloud_name'],
+                                               location['status']))
         rows = self.ciming_json('image', 'refresh', 'every')
         self.assertEqual([('dev-a', 'active'), ('dev-b', 'active'),
                           ('dev-c', 'active')],
-                         sorted((r['Cloud'], r['Status']) for r in rows))
+                         sorted((r['cloud_name'], r['status']) for r in rows))
 
         # show and list
         shown = self.ciming_json('image', 'show', image_id)
-        self.assertEqual('every', shown['Name'])
-        self.assertEqual(shown['ID'], self.ciming_json(
-            'image', 'show', 'every')['ID'])
+        self.assertEqual('every', shown['name'])
+        self.assertEqual(shown['id'], self.ciming_json(
+            'image', 'show', 'every')['id'])
         listed = self.ciming_json('image', 'list', '--long',
                                   '--available-in', 'dev-c')
-        self.assertEqual([image_id], [r['ID'] for r in listed])
-        self.assertIn('Disk Format', listed[0])
+        self.assertEqual([image_id], [r['id'] for r in listed])
+        self.assertIn('disk_format', listed[0])
         self.assertEqual([], self.ciming_json('image', 'list',
                                               '--missing-in', 'dev-c'))
 
@@ -306,21 +309,21 @@ class AllInOneCLITest(testtools.TestCase):
         adopted = self.ciming_json('image', 'adopt', '--source', 'dev-c',
                                    '--remote-id', image_id, '--name',
                                    'adopted', '--target', 'dev-b', '--wait')
-        self.assertEqual('adopted', adopted['Name'])
+        self.assertEqual('adopted', adopted['name'])
         self.assertEqual([('dev-b', 'active'), ('dev-c', 'active')], sorted(
             (loc['cloud_name'], loc['status'])
-            for loc in adopted['Locations']))
+            for loc in adopted['locations']))
 
         # jobs
         jobs = self.ciming_json('job', 'list', '--image', 'every')
         self.assertEqual(['import_upload', 'sync'],
-                         sorted(j['Action'] for j in jobs))
-        first = [j for j in jobs if j['Action'] == 'import_upload'][0]
-        shown = self.ciming_json('job', 'show', first['ID'])
-        self.assertEqual('succeeded', shown['State'])
+                         sorted(j['action'] for j in jobs))
+        first = [j for j in jobs if j['action'] == 'import_upload'][0]
+        shown = self.ciming_json('job', 'show', first['id'])
+        self.assertEqual('succeeded', shown['state'])
         self.assertEqual(['dev-a', 'dev-b'], sorted(
-            t['cloud_name'] for t in shown['Targets']))
-        _out, err = self.ciming('job', 'cancel', first['ID'], expect=1)
+            t['cloud_name'] for t in shown['targets']))
+        _out, err = self.ciming('job', 'cancel', first['id'], expect=1)
         self.assertOneLineError(err, 'HTTP 409')
 
         # deletions
@@ -341,7 +344,7 @@ class AllInOneCLITest(testtools.TestCase):
     def test_image_create_without_a_file_stays_queued(self):
         image = self.ciming_json('image', 'create', 'later', '--target',
                                  'dev-a')
-        self.assertEqual('queued', image['Status'])
+        self.assertEqual('queued', image['status'])
         self.assertEqual([], self.ciming_json('job', 'list'))
 
     # The cache
@@ -392,7 +395,7 @@ class AllInOneCLITest(testtools.TestCase):
             'image', 'availability', '--cached', endpoint=proxy.endpoint))
         self.assertEqual(before, proxy.count())
         self.assertEqual({'pending'}, {r['dev-b'] for r in matrix
-                                       if r['Name'] == 'fedora'})
+                                       if r['name'] == 'fedora'})
 
     # Errors
 

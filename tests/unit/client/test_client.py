@@ -5,7 +5,7 @@ import hashlib
 import io
 import json
 
-from ciming.api.controllers.v1 import versions
+from ciming.api.controllers.v1 import versions as api_versions
 from ciming.client import exceptions
 from ciming.client import http
 from ciming.client import upload
@@ -23,11 +23,18 @@ class VersionTest(base.ClientTestCase):
         roots = [r for r in self.recorder.requests if r['path'] == '/']
         self.assertEqual(1, len(roots))
         v1 = [r for r in self.recorder.requests if r['path'] != '/']
-        agreed = min(http.MAX_VERSION, versions.MAX_VERSION)
+        # The highest version both sides speak.
+        agreed = min(http.MAX_VERSION, api_versions.MAX_VERSION)
         self.assertEqual(
-            ['cloud-image-manager %s' % http.version_string(agreed)] * 2,
+            ['cloud-image-manager %d.%d' % agreed] * 2,
             [r['headers']['openstack-api-version'] for r in v1])
         self.assertEqual(agreed, self.client.http.api_version)
+
+    def test_an_older_version_is_asked_for_exactly(self):
+        client = self.make_client(api_version='1.0')
+        client.clouds.list()
+        self.assertEqual('cloud-image-manager 1.0', self.recorder.requests[
+            -1]['headers']['openstack-api-version'])
 
     def test_a_version_the_client_does_not_speak_fails_before_a_request(
             self):
@@ -346,11 +353,11 @@ class WaitForJobTest(base.ClientTestCase):
                          [j['state'] for j in seen])
 
     def test_times_out(self):
-        ticks = iter(range(100))
         exc = self.assertRaises(
             exceptions.JobTimeout, self.client.jobs.wait, self.job['id'],
-            timeout=3, sleep=lambda s: None, clock=lambda: next(ticks))
+            timeout=0.05, interval=0.01)
         self.assertIn('still pending', str(exc))
+        self.assertEqual(self.job['id'], exc.job['id'])
 
     def test_cancel(self):
         job = self.client.jobs.cancel(self.job['id'])

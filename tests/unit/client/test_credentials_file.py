@@ -62,6 +62,20 @@ class CredentialsFileTest(testtools.TestCase):
             'project_name': 'p', 'user_domain_name': 'Default',
             'project_domain_name': 'Default'}}, creds)
 
+    def test_clouds_yaml_password_from_secure_yaml(self):
+        # As openstack --os-cloud: the secret may live in secure.yaml.
+        clouds = {'clouds': {'kept': {'auth': {
+            'auth_url': 'http://ks:5000/v3', 'username': 'carol',
+            'project_name': 'p', 'user_domain_name': 'Default',
+            'project_domain_name': 'Default'}}}}
+        path = self.write('clouds.yaml', yaml.dump(clouds))
+        self.write('secure.yaml', yaml.dump(
+            {'clouds': {'kept': {'auth': {'password': 'only-here'}}}}))
+        creds = self.load({'k': {'clouds_yaml': 'kept',
+                                 'clouds_yaml_file': path}})
+        self.assertEqual(('carol', 'only-here'),
+                         (creds['k']['username'], creds['k']['password']))
+
     def test_clouds_yaml_application_credential(self):
         creds = self.load({'a': {'clouds_yaml': 'appcred',
                                  'clouds_yaml_file': self.clouds_yaml}})

@@ -1,6 +1,6 @@
 """The commands, run by the standalone ``ciming`` app against the API.
 
-Every command goes through :class:`ciming.osc.shell.CimingApp` in this
+Every command goes through :class:`ciming.osc.shell.CimingShell` in this
 process (the same command classes ``openstack ciming`` loads), against the
 in-process API; the functional tests run both programs as processes.
 """
@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import os
+from unittest import mock
 
 import fixtures
 
@@ -32,14 +33,17 @@ class ShellTestCase(base.ClientTestCase):
 
     def run_cli(self, *args, expect=0):
         """``ciming --endpoint ... ARGS``: (stdout, stderr)."""
-        argv = ['--endpoint', self.endpoint, '--project-id', base.PROJECT]
+        argv = ['--endpoint', self.endpoint, '--os-ciming-project-id',
+                base.PROJECT]
         argv += list(args)
         stdout, stderr = io.StringIO(), io.StringIO()
         root = logging.getLogger()
         handlers, level = list(root.handlers), root.level
         try:
-            code = shell.CimingApp(argv, stdout=stdout,
-                                   stderr=stderr).run(argv)
+            # osc-lib logs the errors on sys.stderr.
+            with mock.patch('sys.stderr', stderr):
+                code = shell.CimingShell(stdout=stdout,
+                                         stderr=stderr).run(argv)
         finally:
             for handler in root.handlers[:]:
                 if handler not in handlers:
@@ -70,11 +74,11 @@ class CloudCommandsTest(ShellTestCase):
         # A member's local cloud is confined under its project's directory.
         self.assertEqual(
             ('dev-c', 'local', {'path': 'projects/project-a/c'}, 'd'),
-            (cloud['Name'], cloud['Type'], cloud['Options'],
-             cloud['Description']))
+            (cloud['name'], cloud['type'], cloud['options'],
+             cloud['description']))
         self.run_cli('cloud', 'set', 'dev-c', '--name', 'dev-d')
-        self.assertEqual(cloud['ID'],
-                         self.run_json('cloud', 'show', 'dev-d')['ID'])
+        self.assertEqual(cloud['id'],
+                         self.run_json('cloud', 'show', 'dev-d')['id'])
         names = self.run_cli('cloud', 'list', '-f', 'value', '-c',
                              'Name')[0].split()
         self.assertEqual(['dev-a', 'dev-b', 'dev-d'], sorted(names))
@@ -82,7 +86,7 @@ class CloudCommandsTest(ShellTestCase):
         self.assertNotIn('dev-d', self.run_cli('cloud', 'list')[0])
 
     def test_validate(self):
-        self.assertEqual({'Cloud': 'dev-a', 'Valid': True},
+        self.assertEqual({'cloud': 'dev-a', 'valid': True},
                          self.run_json('cloud', 'validate', 'dev-a'))
 
     def test_cloud_image_list(self):
@@ -90,7 +94,7 @@ class CloudCommandsTest(ShellTestCase):
                                {'remote_id': 'r2', 'name': 'y',
                                 'tracked_as': 'some-id'}]
         rows = self.run_json('cloud', 'image', 'list', 'dev-a')
-        self.assertEqual(['r1', 'r2'], [r['Remote ID'] for r in rows])
+        self.assertEqual(['r1', 'r2'], [r['remote_id'] for r in rows])
 
 
 class ImageCommandsTest(ShellTestCase):
@@ -103,10 +107,44 @@ class ImageCommandsTest(ShellTestCase):
             'image', 'create', 'img', '--file', path, '--target', 'dev-a',
             '--target', 'dev-b', '--progress', '-f', 'json')
         image = json.loads(stdout)
-        self.assertEqual(3000, image['Size'])
-        self.assertEqual('importing', image['Status'])
+        self.assertEqual(3000, image['size'])
+        self.assertEqual('importing', image['status'])
         self.assertIn('100% 0.0/0.0 MiB', stderr)
         self.assertEqual(1, len(self.rpcapi.called('run_job')))
+
+    def test_upload_fills_a_queued_image(self):
+        image = self.image('later')
+        path = os.path.join(self.cache_dir, 'data.raw')
+        with open(path, 'wb') as out:
+            out.write(b'y' * 2000)
+        shown = self.run_json('image', 'upload', 'later', '--file', path)
+        self.assertEqual((image['id'], 2000, 'importing'),
+                         (shown['id'], shown['size'], shown['status']))
+        self.assertEqual(1, len(self.rpcapi.called('run_job')))
+
+    def test_list_pages_and_sorts_on_the_server(self):
+        for name in ('b', 'c', 'a'):
+            self.image(name)
+        names = self.run_cli('image', 'list', '--sort', 'name:desc', '-f',
+                             'value', '-c', 'name')[0].split()
+        self.assertEqual(['c', 'b', 'a'], names)
+        first = self.run_json('image', 'list', '--sort', 'name', '--limit',
+                              '2')
+        self.assertEqual(['a', 'b'], [r['name'] for r in first])
+        rest = self.run_json('image', 'list', '--sort', 'name', '--marker',
+                             first[-1]['id'])
+        self.assertEqual(['c'], [r['name'] for r in rest])
+        _out, err = self.run_cli('image', 'list', '--sort', 'name:up',
+                                 expect=1)
+        self.assertIn('asc or desc', err)
+
+    def test_metadata_options_need_api_1_1(self):
+        _out, err = self.run_cli('--os-ciming-api-version', '1.0', 'image',
+                                 'create', 'img', '--target', 'dev-a',
+                                 '--property', 'k=v', expect=1)
+        self.assertIn('needs API version 1.1', err)
+        self.assertIn('--os-ciming-api-version', err)
+        self.assertEqual([], self.client.images.list())
 
     def test_create_with_a_missing_file_creates_nothing(self):
         _out, err = self.run_cli('image', 'create', 'img', '--file',
@@ -118,7 +156,7 @@ class ImageCommandsTest(ShellTestCase):
     def test_show_delete_by_name(self):
         image = self.image('one')
         self.assertEqual(image['id'],
-                         self.run_json('image', 'show', 'one')['ID'])
+                         self.run_json('image', 'show', 'one')['id'])
         self.run_cli('image', 'delete', 'one')
         self.assertEqual([], self.client.images.list())
         self.assertEqual([], self.rpcapi.called('purge_image'))
@@ -136,7 +174,7 @@ class ImageCommandsTest(ShellTestCase):
         self.image('debian')
 
         def names(*args):
-            return sorted(r['Name'] for r in self.run_json(
+            return sorted(r['name'] for r in self.run_json(
                 'image', 'list', *args))
 
         self.assertEqual(['ubuntu-22', 'ubuntu-24'],
@@ -151,8 +189,8 @@ class ImageCommandsTest(ShellTestCase):
         self.client.clouds.create('dev-c', 'local', options={'path': 'c'})
         location = self.run_json('image', 'link', 'img', '--cloud', 'dev-c',
                                  '--remote-id', 'r-c')
-        self.assertEqual(('dev-c', 'r-c'), (location['Cloud'],
-                                            location['Remote ID']))
+        self.assertEqual(('dev-c', 'r-c'), (location['cloud_name'],
+                                            location['remote_id']))
         self.run_cli('image', 'unlink', 'img', 'dev-c')
         self.assertEqual(
             ['dev-a', 'dev-b'],
@@ -160,10 +198,10 @@ class ImageCommandsTest(ShellTestCase):
                    for loc in self.client.images.get(image['id'])[
                        'locations']))
         job = self.run_json('image', 'sync', 'img')
-        self.assertEqual('sync', job['Action'])
+        self.assertEqual('sync', job['action'])
         self.rpcapi.refreshed = {}
         rows = self.run_json('image', 'refresh', 'img')
-        self.assertEqual(['dev-a', 'dev-b'], sorted(r['Cloud']
+        self.assertEqual(['dev-a', 'dev-b'], sorted(r['cloud_name']
                                                     for r in rows))
 
     def test_adopt(self):
@@ -171,10 +209,10 @@ class ImageCommandsTest(ShellTestCase):
                               'status': 'active', 'size': 3}
         image = self.run_json('image', 'adopt', '--source', 'dev-a',
                               '--remote-id', 'r-1', '--target', 'dev-b')
-        self.assertEqual('found', image['Name'])
+        self.assertEqual('found', image['name'])
         self.assertEqual(
             ['dev-a', 'dev-b'],
-            sorted(loc['cloud_name'] for loc in image['Locations']))
+            sorted(loc['cloud_name'] for loc in image['locations']))
 
     def test_availability_matrix(self):
         self.image('both', status='active', active_in=['dev-a', 'dev-b'])
@@ -184,13 +222,13 @@ class ImageCommandsTest(ShellTestCase):
                                     '-c', 'Name', '-c', 'dev-a', '-c',
                                     'dev-b', '-c', 'dev-c',
                                     '--sort-column', 'Name')
-        self.assertEqual(['"Name","dev-a","dev-b","dev-c"',
+        self.assertEqual(['"name","dev-a","dev-b","dev-c"',
                           '"both","active","active",""',
                           '"one","active","pending",""'],
                          stdout.splitlines())
         only = self.run_json('image', 'availability', '--cloud', 'dev-b',
                              '--missing-in', 'dev-b')
-        self.assertEqual([{'ID': only[0]['ID'], 'Name': 'one',
+        self.assertEqual([{'id': only[0]['id'], 'name': 'one',
                            'dev-b': 'pending'}], only)
 
 
@@ -203,11 +241,11 @@ class JobCommandsTest(ShellTestCase):
 
     def test_list_show_cancel(self):
         rows = self.run_json('job', 'list', '--image', 'img')
-        self.assertEqual([self.job['id']], [r['ID'] for r in rows])
+        self.assertEqual([self.job['id']], [r['id'] for r in rows])
         self.assertEqual('pending',
-                         self.run_json('job', 'show', self.job['id'])['State'])
+                         self.run_json('job', 'show', self.job['id'])['state'])
         self.assertEqual('cancelled', self.run_json(
-            'job', 'cancel', self.job['id'])['State'])
+            'job', 'cancel', self.job['id'])['state'])
 
     def test_resume_sends_the_credentials_file(self):
         cloud = self.client.clouds.create(
@@ -226,7 +264,7 @@ class JobCommandsTest(ShellTestCase):
                       '  clouds_yaml_file: clouds.yaml\n')
         shown = self.run_json('job', 'resume', self.job['id'],
                               '--credentials-file', path)
-        self.assertEqual(self.job['id'], shown['ID'])
+        self.assertEqual(self.job['id'], shown['id'])
         [call] = self.rpcapi.called('resume_job')
         self.assertEqual(self.job['id'], call['job_id'])
         sent = call['credentials'][cloud['id']]
@@ -261,8 +299,9 @@ class ErrorsTest(ShellTestCase):
         root = logging.getLogger()
         handlers = list(root.handlers)
         try:
-            code = shell.CimingApp(argv, stdout=io.StringIO(),
-                                   stderr=stderr).run(argv)
+            with mock.patch('sys.stderr', stderr):
+                code = shell.CimingShell(stdout=io.StringIO(),
+                                         stderr=stderr).run(argv)
         finally:
             for handler in root.handlers[:]:
                 if handler not in handlers:
@@ -294,7 +333,7 @@ class CacheCommandsTest(ShellTestCase):
         before = self.api_calls()
 
         def names(*args):
-            return [r['Name'] for r in self.run_json(
+            return [r['name'] for r in self.run_json(
                 'image', 'list', '--cached', *args)]
 
         self.assertEqual(['ubuntu-22'], names('--name', 'ub*'))
@@ -332,14 +371,14 @@ class CacheCommandsTest(ShellTestCase):
 
     def test_keyed_by_project(self):
         self.run_cli('image', 'list', '--cached')
-        argv = ['--endpoint', self.endpoint, '--project-id', 'project-b',
-                'image', 'list', '--cached', '-f', 'json']
+        argv = ['--endpoint', self.endpoint, '--os-ciming-project-id',
+                'project-b', 'image', 'list', '--cached', '-f', 'json']
         stdout = io.StringIO()
         root = logging.getLogger()
         handlers = list(root.handlers)
         try:
-            shell.CimingApp(argv, stdout=stdout,
-                            stderr=io.StringIO()).run(argv)
+            shell.CimingShell(stdout=stdout,
+                              stderr=io.StringIO()).run(argv)
         finally:
             for handler in root.handlers[:]:
                 if handler not in handlers:
