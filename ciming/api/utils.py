@@ -8,6 +8,7 @@ from oslo_utils import strutils
 import pecan
 
 from ciming.api import cloud_types
+from ciming.api.controllers.v1 import versions
 from ciming.api import json_body
 from ciming.api.middleware import microversion
 from ciming.api.middleware import parsable_error
@@ -105,6 +106,17 @@ def _schema_message(error, secret):
 def api_version():
     """The (major, minor) microversion of the current request."""
     return pecan.request.environ.get(microversion.ENVIRON_KEY, (1, 0))
+
+
+def allow_lifecycle():
+    """1.1: image metadata in the clouds, updates, deprecation, drift."""
+    return api_version() >= (1, versions.MINOR_1_LIFECYCLE)
+
+
+def require_lifecycle():
+    """A call that exists from 1.1 on is not found before (as unrouted)."""
+    if not allow_lifecycle():
+        raise exception.NotFound()
 
 
 # Policy and visibility

@@ -40,6 +40,8 @@ SAMPLE_ENDPOINT = 'http://ciming.example.com:9779'
 MiB = base.MiB
 PROJECT = {'X-Project-Id': 'demo', 'X-Roles': 'member,reader'}
 ADMIN = {'X-Project-Id': 'demo', 'X-Roles': 'admin,member,reader'}
+LIFECYCLE = dict(PROJECT, **{'OpenStack-API-Version':
+                             'cloud-image-manager 1.1'})
 JOB_TIMEOUT = 120
 # Objects whose keys are data (cloud options, image properties), not API.
 FREE_FORM = ('options', 'properties', 'credentials')
@@ -317,6 +319,22 @@ class ApiRefScenarioMixin:
         self.call('GET', image_path, 200, response='image-show-resp.json')
         self.call('PATCH', image_path, 200, request='image-update-req.json',
                   response='image-update-resp.json')
+
+        # 1.1: metadata in every copy, deprecation
+        updated = self.call('PATCH', image_path, 202,
+                            request='image-update-metadata-req.json',
+                            response='image-update-metadata-resp.json',
+                            headers=LIFECYCLE)
+        self.wait_job(updated['job_id'])
+        job = self.call('POST', image_path + '/deprecate', 202,
+                        request='image-deprecate-req.json',
+                        response='image-deprecate-resp.json',
+                        headers=LIFECYCLE)
+        self.wait_job(job['id'])
+        job = self.call('POST', image_path + '/undeprecate', 202,
+                        response='image-undeprecate-resp.json',
+                        headers=LIFECYCLE)
+        self.wait_job(job['id'])
 
         # Sync to one more cloud, locations, refresh
         job = self.call('POST', image_path + '/sync', 202,

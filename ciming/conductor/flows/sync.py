@@ -5,7 +5,9 @@ from a cloud that holds the image (the source is that cloud):
 
     (settle on revert) → refresh the other locations → choose the
     source → prepare each target (with the source's carried properties)
-    → transfer (read once, fan out) → finalize each target → complete
+    → transfer (read once, fan out) → finalize each target → apply the
+    pending metadata to each target (and to the clouds of
+    ``metadata_ids``, whose data is already there) → complete
 
 A failure of the whole flow (the source is corrupt, the job is cancelled)
 reverts every prepare, deleting whatever the job created in the targets,
@@ -15,14 +17,19 @@ and then settles the job as failed or cancelled.
 from taskflow.patterns import linear_flow
 
 from ciming.conductor.tasks import lifecycle
+from ciming.conductor.tasks import metadata
 from ciming.conductor.tasks import monitor
 from ciming.conductor.tasks import source
 from ciming.conductor.tasks import targets
 from ciming.conductor.tasks import transfer
 
 
-def get_sync_flow(cloud_ids):
-    """Build the flow for a job whose targets are ``cloud_ids``."""
+def get_sync_flow(cloud_ids, metadata_ids=()):
+    """Build the flow for a job copying to ``cloud_ids``.
+
+    ``metadata_ids`` are the job's other targets, which only get the
+    image's pending metadata.
+    """
     flow = linear_flow.Flow('sync')
     flow.add(lifecycle.SettleJobOnRevert())
     flow.add(monitor.RefreshLocations(cloud_ids))
@@ -30,5 +37,7 @@ def get_sync_flow(cloud_ids):
     flow.add(*[targets.PrepareTarget(c) for c in cloud_ids])
     flow.add(transfer.Transfer(cloud_ids))
     flow.add(*[targets.FinalizeTarget(c) for c in cloud_ids])
+    flow.add(*[metadata.ApplyMetadata(c)
+               for c in list(cloud_ids) + list(metadata_ids)])
     flow.add(lifecycle.CompleteJob(name='complete'))
     return flow

@@ -2,9 +2,11 @@
 
 from unittest import mock
 
+from ciming.api.controllers.v1 import versions
 from tests.unit.api import base
 
 HEADER = 'OpenStack-API-Version'
+MAX = versions.MAX_VERSION_STRING
 
 
 class VersionsTestCase(base.APITestCase):
@@ -16,7 +18,7 @@ class VersionsTestCase(base.APITestCase):
         self.assertEqual('v1.0', version['id'])
         self.assertEqual('CURRENT', version['status'])
         self.assertEqual('1.0', version['min_version'])
-        self.assertEqual('1.0', version['version'])
+        self.assertEqual(MAX, version['version'])
         self.assertEqual([version], response.json['versions'])
 
     def test_v1_document(self):
@@ -34,11 +36,19 @@ class VersionsTestCase(base.APITestCase):
         self.assertEqual(200, response.status_int)
         self.assertEqual('cloud-image-manager 1.0', response.headers[HEADER])
 
+    def test_lifecycle_microversion_accepted(self):
+        response = self.get('/v1/clouds',
+                            headers={HEADER: 'cloud-image-manager 1.1'})
+        self.assertEqual(200, response.status_int)
+        self.assertEqual('cloud-image-manager 1.1', response.headers[HEADER])
+
     def test_latest_is_the_maximum(self):
         response = self.get('/v1', headers={HEADER: 'cloud-image-manager '
                                                     'latest'})
         self.assertEqual(200, response.status_int)
-        self.assertEqual('cloud-image-manager 1.0', response.headers[HEADER])
+        self.assertEqual('cloud-image-manager ' + MAX,
+                         response.headers[HEADER])
+        self.assertLessEqual((1, 1), versions.MAX_VERSION)
 
     def test_other_service_header_is_ignored(self):
         response = self.get('/v1', headers={HEADER: 'compute 2.90'})

@@ -41,9 +41,11 @@ from pecan import rest
 
 from ciming.api import cloud_types
 from ciming.api.controllers.v1 import image_file
+from ciming.api.controllers.v1 import image_lifecycle
 from ciming.api.controllers.v1 import locations
 from ciming.api import job_records
 from ciming.api import request_credentials
+from ciming.api.schemas import image_lifecycle as lifecycle_schemas
 from ciming.api.schemas import images as schemas
 from ciming.api import utils
 from ciming.api import views
@@ -62,7 +64,8 @@ _SYNCABLE = states.IMAGE_RESTING_STATES
 class ImagesController(rest.RestController):
 
     _custom_actions = {'sync': ['POST'], 'adopt': ['POST'],
-                       'refresh': ['POST']}
+                       'refresh': ['POST'], 'deprecate': ['POST'],
+                       'undeprecate': ['POST']}
 
     @pecan.expose()
     def _lookup(self, image_id, subresource=None, *remainder):
@@ -111,7 +114,8 @@ class ImagesController(rest.RestController):
 
     @pecan.expose('json')
     def post(self):
-        body = utils.load_body(schemas.CREATE)
+        body = utils.load_body(lifecycle_schemas.CREATE
+                               if utils.allow_lifecycle() else schemas.CREATE)
         context = utils.context()
         utils.authorize('ciming:image:create', utils.project_target())
         disk_format = body.get('disk_format', 'raw')
@@ -123,6 +127,8 @@ class ImagesController(rest.RestController):
             'disk_format': disk_format,
             'container_format': body.get('container_format', 'bare'),
             'status': states.IMAGE_QUEUED,
+            'pending_metadata': image_lifecycle.pending_on_create(
+                body, [c.id for c in clouds]),
         }, [c.id for c in clouds])
         pecan.response.status = 201
         pecan.response.location = utils.url('v1', 'images', image.id)
@@ -130,9 +136,13 @@ class ImagesController(rest.RestController):
 
     @pecan.expose('json')
     def patch(self, image_id):
-        body = utils.load_body(schemas.UPDATE)
+        lifecycle = utils.allow_lifecycle()
+        body = utils.load_body(lifecycle_schemas.UPDATE if lifecycle
+                               else schemas.UPDATE)
         image = utils.check_image_policy_and_retrieve('ciming:image:update',
                                                       image_id)
+        if lifecycle:
+            return image_lifecycle.update(image, body)
         if body:
             image = pecan.request.dbapi.update_image(image.id, body)
         return views.image(image)
@@ -162,8 +172,28 @@ class ImagesController(rest.RestController):
         pecan.response.status = 204
 
     @pecan.expose('json')
+    def deprecate(self, image_id):
+        utils.require_lifecycle()
+        body = utils.load_body(lifecycle_schemas.DEPRECATE, allow_empty=True)
+        image = utils.check_image_policy_and_retrieve(
+            'ciming:image:deprecate', image_id)
+        return job_records.accepted(
+            image_lifecycle.set_deprecation(image, body, True))
+
+    @pecan.expose('json')
+    def undeprecate(self, image_id):
+        utils.require_lifecycle()
+        utils.load_body(lifecycle_schemas.UNDEPRECATE, allow_empty=True)
+        image = utils.check_image_policy_and_retrieve(
+            'ciming:image:undeprecate', image_id)
+        return job_records.accepted(
+            image_lifecycle.set_deprecation(image, {}, False))
+
+    @pecan.expose('json')
     def sync(self, image_id):
-        body = utils.load_body(schemas.SYNC, allow_empty=True)
+        body = utils.load_body(lifecycle_schemas.SYNC
+                               if utils.allow_lifecycle() else schemas.SYNC,
+                               allow_empty=True)
         dbapi = pecan.request.dbapi
         image = utils.check_image_policy_and_retrieve('ciming:image:sync',
                                                       image_id)
@@ -179,9 +209,19 @@ class ImagesController(rest.RestController):
         targets = [cloud_id for cloud_id in wanted
                    if cloud_id in new
                    or existing[cloud_id].status != states.LOC_ACTIVE]
-        if not targets:
+        metadata_only, values = [], {}
+        if body.get('metadata'):
+            metadata_only, values = image_lifecycle.sync_metadata(
+                image, supplied, targets)
+        if not targets and not metadata_only:
             raise exception.NothingToSync(image=image.id)
+        if not targets:
+            return job_records.accepted(image_lifecycle.start_job(
+                image, states.ACTION_UPDATE, values, metadata_only,
+                supplied))
         source, host = _sync_source(image)
+        if metadata_only:
+            source = dict(source, metadata_only=metadata_only)
 
         for cloud_id in new:
             dbapi.set_location(image.id, cloud_id,
@@ -194,7 +234,8 @@ class ImagesController(rest.RestController):
                 'source': source,
                 'image_status': states.IMAGE_IMPORTING,
                 'expected_image_status': list(_SYNCABLE),
-            }, targets, supplied)
+                'image_values': values,
+            }, targets + metadata_only, supplied)
         except BaseException:
             for cloud_id in new:
                 dbapi.delete_location(image.id, cloud_id)

@@ -14,8 +14,11 @@ HEADER = 'OpenStack-API-Version'
 
 # v1.0: clouds, images, uploads, locations, sync and jobs.
 MINOR_0_INITIAL_VERSION = 0
+# v1.1: image lifecycle: metadata on create, PATCH of the copies' metadata
+# (update jobs), deprecate/undeprecate, metadata drift, sync of metadata.
+MINOR_1_LIFECYCLE = 1
 
-MINOR_MAX_VERSION = MINOR_0_INITIAL_VERSION
+MINOR_MAX_VERSION = MINOR_1_LIFECYCLE
 
 MIN_VERSION = (1, MINOR_0_INITIAL_VERSION)
 MAX_VERSION = (1, MINOR_MAX_VERSION)
