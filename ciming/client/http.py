@@ -21,9 +21,9 @@ VERSION_HEADER = 'OpenStack-API-Version'
 CREDENTIALS_HEADER = 'X-CIMinG-Credentials'
 REQUEST_ID_HEADER = 'X-OpenStack-Request-ID'
 
-# The microversions this client speaks.
+# The microversions this client speaks (1.1: image lifecycle).
 MIN_VERSION = (1, 0)
-MAX_VERSION = (1, 0)
+MAX_VERSION = (1, 1)
 
 _VERSION = re.compile(r'^v?(\d+)\.(\d+)$')
 

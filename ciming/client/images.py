@@ -4,21 +4,53 @@ from oslo_utils import uuidutils
 
 from ciming.client import base
 from ciming.client import exceptions
+from ciming.client import http
 from ciming.client import upload as upload_body
+
+
+# Image metadata applied in the clouds (API 1.1).
+METADATA_FIELDS = ('properties', 'tags', 'visibility', 'protected',
+                   'min_disk', 'min_ram')
+LIFECYCLE_VERSION = (1, 1)
 
 
 class ImageManager(base.Manager):
 
-    def create(self, name, targets, disk_format=None, container_format=None):
+    def _require_lifecycle(self, what):
+        if self.http.negotiate_version() < LIFECYCLE_VERSION:
+            raise exceptions.VersionNotSupported(
+                '%s needs API version 1.1 or later' % what)
+
+    def _credentials_header(self, credentials):
+        """Credentials of a call whose body has no room for them."""
+        credentials = self._credentials(credentials)
+        if not credentials:
+            return None
+        return {http.CREDENTIALS_HEADER: http.credentials_header(
+            credentials)}
+
+    def create(self, name, targets, disk_format=None, container_format=None,
+               **metadata):
         """A new image record, ``queued``, pending in every target.
 
-        ``targets`` are cloud names or ids.
+        ``targets`` are cloud names or ids. ``metadata`` (API 1.1):
+        ``properties`` (dict), ``tags`` (list), ``visibility``,
+        ``protected``, ``min_disk``, ``min_ram``, applied in every target
+        by the import.
         """
+        unknown = set(metadata) - set(METADATA_FIELDS)
+        if unknown:
+            raise TypeError('unknown image fields: %s'
+                            % ', '.join(sorted(unknown)))
         body = {'name': name, 'targets': list(targets)}
         if disk_format:
             body['disk_format'] = disk_format
         if container_format:
             body['container_format'] = container_format
+        given = {k: v for k, v in metadata.items() if v is not None}
+        if given:
+            self._require_lifecycle('Image metadata')
+            body.update(given)
         return self.http.request('POST', '/images', json_body=body)
 
     def list(self, name=None, status=None, available_in=None,
@@ -51,9 +83,49 @@ class ImageManager(base.Manager):
         raise exceptions.ClientException(
             'More than one image is named %s; use its id' % name_or_id)
 
-    def update(self, image_id, name):
-        return self.http.request('PATCH', '/images/%s' % base.quote(image_id),
-                                 json_body={'name': name})
+    def update(self, image_id, credentials=None, **fields):
+        """Change the image: a merge patch of ``name`` and its metadata.
+
+        ``fields``: ``name`` and, from API 1.1, ``properties`` (a key set
+        to None is removed), ``tags`` (the whole new list),
+        ``visibility``, ``protected``, ``min_disk``, ``min_ram``. Returns
+        the Image; when clouds change it also has ``job_id``, the
+        ``update`` job with a result per cloud.
+        """
+        unknown = set(fields) - {'name'} - set(METADATA_FIELDS)
+        if unknown:
+            raise TypeError('unknown image fields: %s'
+                            % ', '.join(sorted(unknown)))
+        if set(fields) - {'name'}:
+            self._require_lifecycle('Changing image metadata')
+        return self.http.request(
+            'PATCH', '/images/%s' % base.quote(image_id), json_body=fields,
+            headers=self._credentials_header(credentials))
+
+    def deprecate(self, image_id, replacement=None, deprecate_at=None,
+                  credentials=None):
+        """Hide the image in every cloud, naming its replacement; the Job.
+
+        ``deprecate_at``: an ISO 8601 time, or a datetime (None: now).
+        """
+        self._require_lifecycle('Deprecation')
+        if hasattr(deprecate_at, 'isoformat'):
+            deprecate_at = deprecate_at.isoformat()
+        body = {}
+        if replacement is not None:
+            body['replacement'] = replacement
+        if deprecate_at is not None:
+            body['deprecate_at'] = deprecate_at
+        return self.http.request(
+            'POST', '/images/%s/deprecate' % base.quote(image_id),
+            json_body=body, headers=self._credentials_header(credentials))
+
+    def undeprecate(self, image_id, credentials=None):
+        """Undo the deprecation in every cloud; the Job."""
+        self._require_lifecycle('Deprecation')
+        return self.http.request(
+            'POST', '/images/%s/undeprecate' % base.quote(image_id),
+            json_body={}, headers=self._credentials_header(credentials))
 
     def delete(self, image_id, purge=False, credentials=None):
         """Forget the image; with ``purge``, delete its copies first."""
@@ -90,11 +162,19 @@ class ImageManager(base.Manager):
             if owned:
                 fileobj.close()
 
-    def sync(self, image_id, targets=None, credentials=None):
-        """Copy the image where it is not active yet; the Job."""
+    def sync(self, image_id, targets=None, credentials=None,
+             metadata=False):
+        """Copy the image where it is not active yet; the Job.
+
+        ``metadata`` (API 1.1): also restore the metadata of every copy
+        that drifted.
+        """
         body = {}
         if targets:
             body['targets'] = list(targets)
+        if metadata:
+            self._require_lifecycle('Syncing metadata')
+            body['metadata'] = True
         return self.http.request(
             'POST', '/images/%s/sync' % base.quote(image_id),
             json_body=body, credentials=self._credentials(credentials))

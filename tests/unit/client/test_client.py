@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 
+from ciming.api.controllers.v1 import versions
 from ciming.client import exceptions
 from ciming.client import http
 from ciming.client import upload
@@ -22,10 +23,11 @@ class VersionTest(base.ClientTestCase):
         roots = [r for r in self.recorder.requests if r['path'] == '/']
         self.assertEqual(1, len(roots))
         v1 = [r for r in self.recorder.requests if r['path'] != '/']
+        agreed = min(http.MAX_VERSION, versions.MAX_VERSION)
         self.assertEqual(
-            ['cloud-image-manager 1.0'] * 2,
+            ['cloud-image-manager %d.%d' % agreed] * 2,
             [r['headers']['openstack-api-version'] for r in v1])
-        self.assertEqual((1, 0), self.client.http.api_version)
+        self.assertEqual(agreed, self.client.http.api_version)
 
     def test_a_version_the_client_does_not_speak_fails_before_a_request(
             self):
