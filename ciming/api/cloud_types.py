@@ -7,6 +7,7 @@ credentials it takes; this is the one API module that imports
 """
 
 from ciming.common import exception
+from ciming.common import image_format
 from ciming.drivers import factory
 
 
@@ -42,3 +43,15 @@ def overlaps(cloud_type, options, other_options):
 def check_credentials(cloud_type, cloud_name, credentials):
     """Refuse credentials whose shape the cloud type does not take."""
     factory.check_credentials(cloud_type, cloud_name, credentials)
+
+
+def accepted_formats(cloud):
+    """Disk formats a cloud record takes (None: any)."""
+    return factory.driver_class(cloud.type).accepted_formats(
+        cloud.options or {})
+
+
+def can_receive(cloud, disk_format):
+    """Whether a cloud takes an image of ``disk_format``, or converted."""
+    return image_format.delivery_format(
+        disk_format, accepted_formats(cloud)) is not None

@@ -14,6 +14,7 @@ import re
 from oslo_log import log
 
 from ciming.common import exception
+from ciming.common import image_format
 from ciming.common import staging
 from ciming.common import streams
 from ciming.conf import CONF
@@ -132,10 +133,12 @@ def _body_chunks(stream, expected):
                                        expected=expected.length)
 
 
-def stream_to_staging(image_id, wsgi_input, expected):
-    """Write the body to the staging area; return its Digests.
+def stream_to_staging(image_id, wsgi_input, expected, disk_format):
+    """Write the body to the staging area; return its Digests, inspector.
 
-    On any error the partial file is removed and the error raised; on
+    The data is inspected as it flows (:mod:`ciming.common.image_format`):
+    data that is not ``disk_format``, or that is unsafe, is refused. On
+    any error the partial file is removed and the error raised; on
     success the data is committed (visible to the conductors).
     """
     area = staging.StagingArea()
@@ -149,8 +152,10 @@ def stream_to_staging(image_id, wsgi_input, expected):
     fanout.add('staging', write)
     digests = streams.Digests()
     digests.attach(fanout)
+    inspector = image_format.StreamInspector(disk_format)
     try:
-        errors = fanout.run(_body_chunks(wsgi_input, expected))
+        errors = fanout.run(inspector.inspect(
+            _body_chunks(wsgi_input, expected)))
         failed = {name: err for name, err in errors.items() if err}
         if failed:
             for name, err in failed.items():
@@ -170,7 +175,7 @@ def stream_to_staging(image_id, wsgi_input, expected):
     except BaseException:
         discard(image_id)
         raise
-    return digests
+    return digests, inspector
 
 
 def discard(image_id):

@@ -119,6 +119,11 @@ def require_lifecycle():
         raise exception.NotFound()
 
 
+def allow_formats():
+    """Whether responses show what data is where (1.3)."""
+    return api_version() >= (1, versions.MINOR_3_FORMATS)
+
+
 # Policy and visibility
 
 
@@ -199,7 +204,8 @@ def resolve_targets(idents, project_id, disk_format):
     """Clouds an image can be copied to, in order, without duplicates.
 
     Each must exist for the project, be able to import and accept the
-    image's disk format, or the whole request is refused with a 400.
+    image's disk format (or raw, for a format the conductor converts),
+    or the whole request is refused with a 400.
     """
     clouds = []
     for ident in idents:
@@ -208,7 +214,7 @@ def resolve_targets(idents, project_id, disk_format):
         if not capabilities.can_import:
             raise exception.CapabilityMissing(cloud=cloud.name,
                                               action='import')
-        if not capabilities.accepts(disk_format):
+        if not cloud_types.can_receive(cloud, disk_format):
             raise exception.UnsupportedFormat(cloud=cloud.name,
                                               fmt=disk_format)
         if cloud.id not in [c.id for c in clouds]:

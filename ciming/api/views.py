@@ -14,12 +14,14 @@ Image::
     {"id", "name", "disk_format", "container_format", "size", "checksum",
      "os_hash_algo", "os_hash_value", "status", "project_id",
      "created_at", "updated_at", "locations": [Location], "links",
-     from 1.1: "deprecated", "pending_metadata" (null when none)}
+     from 1.1: "deprecated", "pending_metadata" (null when none);
+     1.3: "virtual_size"}
 
 Location::
 
     {"cloud_id", "cloud_name", "remote_id", "status", "error",
-     "last_seen_at"}
+     "last_seen_at",
+     1.3: "disk_format", "size", "os_hash_value" (what the copy holds)}
 
 RemoteImage (an image as one cloud reports it, never stored)::
 
@@ -34,7 +36,10 @@ Job::
      "targets": [{"cloud_id", "cloud_name", "state", "bytes_done",
                   "bytes_total", "remote_id", "error"}],
      "error", "created_at", "updated_at", "started_at", "finished_at",
-     "links"}
+     "links",
+     1.3: "data": {"source": Data, "converted": Data or null} or null,
+     Data being {"disk_format", "size", "checksum", "os_hash_algo",
+     "os_hash_value"}}
 """
 
 import datetime
@@ -78,7 +83,7 @@ def cloud(record):
 
 
 def location(record, cloud_names):
-    return {
+    result = {
         'cloud_id': record.cloud_id,
         'cloud_name': cloud_names(record.cloud_id),
         'remote_id': record.remote_id,
@@ -86,11 +91,15 @@ def location(record, cloud_names):
         'error': record.error,
         'last_seen_at': timestamp(record.last_seen_at),
     }
+    if utils.allow_formats():
+        result.update(disk_format=record.disk_format, size=record.size,
+                      os_hash_value=record.os_hash_value)
+    return result
 
 
 def image(record, cloud_names=None):
     cloud_names = cloud_names or utils.CloudNames(record.project_id)
-    shaped = {
+    result = {
         'id': record.id,
         'name': record.name,
         'disk_format': record.disk_format,
@@ -108,9 +117,11 @@ def image(record, cloud_names=None):
         'links': utils.links('images', record.id),
     }
     if utils.allow_lifecycle():
-        shaped['deprecated'] = bool(record.deprecated)
-        shaped['pending_metadata'] = record.pending_metadata or None
-    return shaped
+        result['deprecated'] = bool(record.deprecated)
+        result['pending_metadata'] = record.pending_metadata or None
+    if utils.allow_formats():
+        result['virtual_size'] = record.virtual_size
+    return result
 
 
 def job_target(record, cloud_names):
@@ -127,7 +138,7 @@ def job_target(record, cloud_names):
 
 def job(record, cloud_names=None):
     cloud_names = cloud_names or utils.CloudNames(record.project_id)
-    return {
+    result = {
         'id': record.id,
         'image_id': record.image_id,
         'project_id': record.project_id,
@@ -142,6 +153,9 @@ def job(record, cloud_names=None):
         'finished_at': timestamp(record.finished_at),
         'links': utils.links('jobs', record.id),
     }
+    if utils.allow_formats():
+        result['data'] = record.data
+    return result
 
 
 # RemoteImage fields shown from 1.1 on.

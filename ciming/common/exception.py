@@ -297,3 +297,20 @@ def safe_message(exc):
         return exc.message
     return _('An internal error occurred (%s); the details are in the '
              'service log.') % type(exc).__name__
+
+
+class ImageFormatMismatch(Invalid):
+    _msg_fmt = _('The data is not in its declared disk format '
+                 '%(declared)s: %(reason)s.')
+    code = 'image_format_mismatch'
+
+
+class UnsafeImage(Invalid):
+    _msg_fmt = _('The %(fmt)s data is refused as unsafe: %(reason)s.')
+    code = 'unsafe_image'
+
+
+class ConversionFailed(CimingException):
+    _msg_fmt = _('Converting the image from %(source)s to %(target)s '
+                 'failed: %(reason)s')
+    code = 'conversion_failed'

@@ -8,6 +8,7 @@ authority. Only the trust id is ever stored.
 """
 
 import datetime
+import threading
 
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
@@ -22,6 +23,15 @@ LOG = log.getLogger(__name__)
 
 GROUP = 'service_user'
 _TRUSTS = '/OS-TRUST/trusts'
+
+# Version discovery documents by URL, shared by every session of the
+# process: without it each new session (each job's trust, each cloud)
+# reads Keystone's and the services' root documents again.
+DISCOVERY_CACHE = {}
+
+# The service user's id, found once: it is every trust's trustee.
+_service_user = {}
+_service_user_lock = threading.Lock()
 
 # Scope options of the service user that a trust-scoped token must drop.
 _SCOPE = ('project_id', 'project_name', 'project_domain_id',
@@ -48,7 +58,8 @@ def service_session():
     """A session authenticated as the service user itself."""
     _check_configured()
     auth = ks_loading.load_auth_from_conf_options(CONF, GROUP)
-    return ks_loading.load_session_from_conf_options(CONF, GROUP, auth=auth)
+    return ks_loading.load_session_from_conf_options(
+        CONF, GROUP, auth=auth, discovery_cache=DISCOVERY_CACHE)
 
 
 def trust_auth(trust_id):
@@ -60,7 +71,19 @@ def trust_auth(trust_id):
 
 def trust_session(trust_id):
     return ks_loading.load_session_from_conf_options(
-        CONF, GROUP, auth=trust_auth(trust_id))
+        CONF, GROUP, auth=trust_auth(trust_id),
+        discovery_cache=DISCOVERY_CACHE)
+
+
+def service_user_id():
+    """The service user's id, asked of Keystone once per process."""
+    with _service_user_lock:
+        user_id = _service_user.get('id')
+        if user_id is None:
+            user_id = _call('find the service user',
+                            service_session().get_user_id)
+            _service_user['id'] = user_id
+        return user_id
 
 
 def _call(what, func, *args, **kwargs):
@@ -85,7 +108,7 @@ def create_trust(user_auth):
     """
     _check_configured()
     user = user_auth.user
-    trustee = _call('find the service user', service_session().get_user_id)
+    trustee = service_user_id()
     expires = timeutils.utcnow() + datetime.timedelta(
         seconds=CONF.jobs.max_duration)
     body = {'trust': {
@@ -96,7 +119,8 @@ def create_trust(user_auth):
         'roles': [{'id': role_id} for role_id in user.role_ids],
         'expires_at': expires.strftime('%Y-%m-%dT%H:%M:%S.%fZ'),
     }}
-    session = ks_session.Session(auth=user_auth)
+    session = ks_session.Session(auth=user_auth,
+                                 discovery_cache=DISCOVERY_CACHE)
     response = _call('create a trust', session.post, _TRUSTS, json=body,
                      **_identity_filter())
     trust_id = response.json()['trust']['id']
@@ -106,14 +130,19 @@ def create_trust(user_auth):
     return trust_id
 
 
-def delete_trust(trust_id):
+def delete_trust(trust_id, auth=None):
     """Delete a job's trust; True once it is gone, False if it may not be.
 
     Already gone is fine; other errors are logged. The trust-scoped token
-    impersonates the trustor, who may delete it.
+    impersonates the trustor, who may delete it: ``auth``, the job's
+    trust plugin when the caller holds it, saves authenticating anew.
     """
     try:
-        session = trust_session(trust_id)
+        if auth is None:
+            session = trust_session(trust_id)
+        else:
+            session = ks_session.Session(auth=auth,
+                                         discovery_cache=DISCOVERY_CACHE)
         session.delete('%s/%s' % (_TRUSTS, trust_id), **_identity_filter())
     except (ks_exc.NotFound, ks_exc.Unauthorized):
         LOG.debug('Trust %s was already gone', trust_id)

@@ -51,6 +51,19 @@ class _JSONErrorRequest(server.HTTPRequest):
             if exc.args[0] not in errors.socket_errors_to_ignore:
                 raise
 
+    def send_headers(self):
+        """Close, rather than drain, a connection whose body was refused.
+
+        cheroot reads what is left of a request body before answering,
+        so that the client reads the answer: after an error that may be
+        gigabytes of an upload nobody wants, or a read from a socket that
+        already timed out (a client that stopped sending).
+        """
+        status = int(self.status[:3])
+        if status >= 400 and getattr(self.rfile, 'remaining', 0):
+            self.close_connection = True
+        super().send_headers()
+
 
 class _JSONErrorConnection(server.HTTPConnection):
     RequestHandlerClass = _JSONErrorRequest

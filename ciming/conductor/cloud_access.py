@@ -54,11 +54,13 @@ def _user_session(context):
     """The identity a job works with: its trust, else the caller's token."""
     trust_id = getattr(context, 'trust_id', None)
     if trust_id:
-        return keystone.trust_session(trust_id)
+        return ks_session.Session(auth=_trust_auth(context),
+                                  discovery_cache=keystone.DISCOVERY_CACHE)
     if context.auth_token and CONF.keystone.auth_url:
         return ks_session.Session(auth=v3.Token(
             auth_url=CONF.keystone.auth_url, token=context.auth_token,
-            project_id=context.project_id))
+            project_id=context.project_id),
+            discovery_cache=keystone.DISCOVERY_CACHE)
     return None
 
 
@@ -74,6 +76,17 @@ def _trust_auth(context):
         cached = (context.trust_id, keystone.trust_auth(context.trust_id))
         context._ciming_trust_auth = cached
     return cached[1]
+
+
+def held_trust_auth(context, trust_id):
+    """The trust plugin a job context already made, if any.
+
+    Its token is still good for deleting the trust as the job ends.
+    """
+    cached = getattr(context, '_ciming_trust_auth', None)
+    if cached is not None and cached[0] == trust_id:
+        return cached[1]
+    return None
 
 
 def _home_credentials(context, cloud):

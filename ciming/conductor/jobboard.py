@@ -67,6 +67,10 @@ class JobBoard:
         self._board = None
         self._watcher = None
         self._stopped = threading.Event()
+        # Jobs claimed here and not finished: those still queued in the
+        # pool hold a claim as much as those running.
+        self._lock = threading.Lock()
+        self._held = set()
 
     def start(self):
         self._board = open_jobboard()
@@ -138,7 +142,15 @@ class JobBoard:
             self._stopped.wait(CONF.taskflow.jobboard_poll_interval)
 
     def _full(self):
-        return len(runtime.running()) >= CONF.conductor.workers
+        """Whether every worker has a job, running or claimed to run.
+
+        A job claimed but still queued in the pool counts: claiming past
+        the free workers let claims expire while jobs waited, and other
+        conductors ran them a second time.
+        """
+        with self._lock:
+            busy = set(runtime.running()) | self._held
+        return len(busy) >= CONF.conductor.workers
 
     def _may_claim(self, board_job):
         """Leave a job to the conductor holding its credentials, a while."""
@@ -156,16 +168,25 @@ class JobBoard:
     def _claimed(self, board_job):
         job_id = board_job.details['job_id']
         LOG.info('Claimed job %s from the jobboard', job_id)
+        with self._lock:
+            self._held.add(job_id)
+        # The claim is renewed from now on, not from when a worker
+        # takes the job up.
+        done = threading.Event()
+        threading.Thread(target=self._renew_claim, args=(board_job, done),
+                         daemon=True).start()
         try:
-            self._pool.submit(self._run_claimed, board_job, job_id)
+            self._pool.submit(self._run_claimed, board_job, job_id, done)
         except futurist.RejectedSubmission:
+            self._release(job_id, done)
             self._board.abandon(board_job, self.host)
 
-    def _run_claimed(self, board_job, job_id):
-        done = threading.Event()
-        renewer = threading.Thread(target=self._renew_claim,
-                                   args=(board_job, done), daemon=True)
-        renewer.start()
+    def _release(self, job_id, done):
+        done.set()
+        with self._lock:
+            self._held.discard(job_id)
+
+    def _run_claimed(self, board_job, job_id, done):
         try:
             self._run(job_id, True)
             if self._stopped.is_set() and not self._finished(job_id):
@@ -176,8 +197,8 @@ class JobBoard:
             LOG.exception('Job %s: could not settle its jobboard entry',
                           job_id)
         finally:
-            done.set()
             runtime.forget(job_id)
+            self._release(job_id, done)
 
     def _finished(self, job_id):
         job = self.dbapi.get_job(job_id)

@@ -5,6 +5,8 @@ synchronous calls and periodic work, so that it never imports a task.
 The state rules themselves are in :mod:`ciming.common.states`.
 """
 
+import types
+
 from oslo_log import log
 from oslo_utils import timeutils
 
@@ -13,6 +15,8 @@ from ciming.common import keystone
 from ciming.common import notify
 from ciming.common import staging
 from ciming.common import states
+from ciming.conductor import cloud_access
+from ciming.conductor import runtime
 from ciming.drivers import base as driver_base
 
 LOG = log.getLogger(__name__)
@@ -47,7 +51,12 @@ def release_trust(dbapi, job):
     """
     if not job.trust_id:
         return {}
-    if keystone.delete_trust(job.trust_id):
+    # The job's own trust token, when it ran here, saves a new one.
+    held = runtime.find(job.id)
+    auth = held and cloud_access.held_trust_auth(held.context, job.trust_id)
+    deleted = (keystone.delete_trust(job.trust_id, auth=auth) if auth
+               else keystone.delete_trust(job.trust_id))
+    if deleted:
         return {'trust_id': None}
     return {}
 
@@ -104,6 +113,18 @@ def location_status(image, remote):
     return states.LOC_ACTIVE, None
 
 
+def held_by(image, loc):
+    """What a location's copy holds: a conversion, or the image's data.
+
+    A copy converted for its cloud (raw from a qcow2) is compared with
+    the size and hash its location recorded, not with the image's.
+    """
+    if loc.os_hash_value is None or loc.os_hash_value == image.os_hash_value:
+        return image
+    return types.SimpleNamespace(id=image.id, size=loc.size, checksum=None,
+                                 os_hash_value=loc.os_hash_value)
+
+
 def record_remote(dbapi, image, cloud_id, remote, record=True):
     """Update a location from its cloud's answer (None: the image is gone).
 
@@ -150,8 +171,9 @@ def refresh_locations(dbapi, clouds, image, skip=(), record=True):
             results[loc.cloud_id] = {'status': loc.status,
                                      'error': exc.message, 'remote': None}
             continue
-        results[loc.cloud_id] = record_remote(dbapi, image, loc.cloud_id,
-                                              remote, record=record)
+        results[loc.cloud_id] = record_remote(dbapi, held_by(image, loc),
+                                              loc.cloud_id, remote,
+                                              record=record)
     return results
 
 

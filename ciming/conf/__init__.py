@@ -5,6 +5,7 @@ from oslo_config import cfg
 from ciming.conf import all_in_one
 from ciming.conf import api
 from ciming.conf import conductor
+from ciming.conf import conversion
 from ciming.conf import database
 from ciming.conf import default
 from ciming.conf import glance
@@ -21,6 +22,7 @@ CONF = cfg.CONF
 all_in_one.register_opts(CONF)
 api.register_opts(CONF)
 conductor.register_opts(CONF)
+conversion.register_opts(CONF)
 database.register_opts(CONF)
 default.register_opts(CONF)
 glance.register_opts(CONF)

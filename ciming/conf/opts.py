@@ -6,6 +6,7 @@ import oslo_messaging as messaging
 from ciming.conf import all_in_one
 from ciming.conf import api
 from ciming.conf import conductor
+from ciming.conf import conversion
 from ciming.conf import database
 from ciming.conf import default
 from ciming.conf import glance
@@ -24,6 +25,7 @@ def list_opts():
         ('all_in_one', all_in_one.opts),
         ('api', api.opts),
         ('conductor', conductor.opts),
+        ('conversion', conversion.opts),
         ('database', database.list_opts()),
         ('glance', glance.opts),
         ('jobs', jobs.opts),

@@ -153,6 +153,16 @@ class CloudDriver(metaclass=abc.ABCMeta):
         """
 
     @classmethod
+    def accepted_formats(cls, options):
+        """Disk formats a cloud with these options takes (None: any).
+
+        The conductor converts an image to raw for a cloud that takes
+        raw but not the image's format (see
+        :func:`ciming.common.image_format.delivery_format`).
+        """
+        return cls.capabilities.disk_formats
+
+    @classmethod
     def confine_options(cls, options, project_id):
         """The options of a cloud a project (not an admin) defines.
 

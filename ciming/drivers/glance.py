@@ -28,10 +28,12 @@ from keystoneauth1 import session as ks_session
 from oslo_log import log
 
 from ciming.common import exception
+from ciming.common import keystone
 from ciming.conf import CONF
 from ciming.drivers import base
 from ciming.drivers import glance_data
 from ciming.drivers import glance_metadata
+from ciming.drivers import glance_schema
 
 LOG = log.getLogger(__name__)
 
@@ -153,11 +155,12 @@ class GlanceDriver(glance_data.GlanceDataMixin,
     def _client(self):
         if getattr(self, '_glance', None) is None:
             session = ks_session.Session(
-                auth=self._auth(), verify=self.options.get('verify', True))
-            self._glance = glance_client.Client(
+                auth=self._auth(), verify=self.options.get('verify', True),
+                discovery_cache=keystone.DISCOVERY_CACHE)
+            self._glance = glance_schema.install(glance_client.Client(
                 '2', session=session, region_name=self.cloud.get('region'),
                 interface=self.options.get('interface', 'public'),
-                endpoint_override=self.options.get('endpoint_override'))
+                endpoint_override=self.options.get('endpoint_override')))
         return self._glance
 
     def _call(self, what, func, *args, passthrough=(), **kwargs):
@@ -262,13 +265,11 @@ class GlanceDriver(glance_data.GlanceDataMixin,
         return image['id']
 
     def _ours(self, image_id):
-        """The image this cloud holds for our image id, if any."""
-        try:
-            image = self._raw_image(image_id)
-            if image.get(ID_PROPERTY) == image_id:
-                return image
-        except exception.RemoteImageNotFound:
-            pass
+        """The image this cloud holds for our image id, if any.
+
+        One listing by the id property finds it, whether it was created
+        under our id or (the id being taken) under another.
+        """
         filters = {ID_PROPERTY: image_id}
         if self._one_identity:
             filters[OWNER_PROPERTY] = self.project_id
@@ -278,6 +279,7 @@ class GlanceDriver(glance_data.GlanceDataMixin,
 
     def finalize_import(self, remote_id, expected):
         deadline = time.monotonic() + CONF.glance.active_timeout
+        delays = glance_data.poll_delays()
         while True:
             image = self.get_image(remote_id)
             if image.status == 'active':
@@ -291,7 +293,7 @@ class GlanceDriver(glance_data.GlanceDataMixin,
                     cloud=self.name, reason='image %s still %s after %d s'
                     % (remote_id, image.status,
                        CONF.glance.active_timeout))
-            time.sleep(CONF.glance.poll_interval)
+            time.sleep(next(delays))
         mismatch = base.data_mismatch(expected, image)
         if mismatch is not None:
             field, want, got = mismatch

@@ -14,6 +14,20 @@ from ciming.conf import CONF
 LOG = log.getLogger(__name__)
 
 
+def poll_delays():
+    """Seconds to wait between two checks of an image's status.
+
+    A quarter of ``[glance] poll_interval`` first, growing by half each
+    time up to twice it: a quick import is seen soon, a long one is not
+    asked about every second.
+    """
+    cap = 2 * CONF.glance.poll_interval
+    delay = CONF.glance.poll_interval / 4
+    while True:
+        yield delay
+        delay = min(delay * 1.5, cap)
+
+
 class GlanceDataMixin:
     """Image data of a Glance driver, moved by CIMinG or by Glance itself.
 
@@ -138,6 +152,7 @@ class GlanceDataMixin:
         started yet.
         """
         deadline = time.monotonic() + CONF.glance.active_timeout
+        delays = poll_delays()
         while True:
             image = self._raw_image(remote_id)
             status = image.get('status')
@@ -156,7 +171,7 @@ class GlanceDataMixin:
                 raise exception.DriverError(
                     cloud=self.name, reason='image %s still %s after %d s'
                     % (remote_id, status, CONF.glance.active_timeout))
-            time.sleep(CONF.glance.poll_interval)
+            time.sleep(next(delays))
 
     def _failed_import(self, session, endpoint, remote_id):
         """The message of the image's failed import task, else None."""

@@ -23,6 +23,7 @@ import re
 from oslo_utils import timeutils
 
 from ciming.common import exception
+from ciming.common import image_format
 from ciming.common import metadata
 from ciming.conf import CONF
 from ciming.drivers import base
@@ -82,12 +83,33 @@ class LocalDriver(base.CloudDriver):
 
     @classmethod
     def validate_options(cls, options):
-        unknown = set(options) - {'path'}
+        unknown = set(options) - {'path', 'disk_formats'}
         if unknown:
             raise exception.InvalidParameterValue(
                 err='Unknown options for a local cloud: %s.'
                     % ', '.join(sorted(unknown)))
         resolve_path(options.get('path'))
+        if 'disk_formats' in options:
+            formats = options['disk_formats']
+            if (not isinstance(formats, list) or not formats
+                    or not all(f in image_format.DISK_FORMATS
+                               for f in formats)):
+                raise exception.InvalidParameterValue(
+                    err='The disk_formats option of a local cloud is a '
+                        'list of disk formats among %s.'
+                        % ', '.join(image_format.DISK_FORMATS))
+
+    @classmethod
+    def accepted_formats(cls, options):
+        """Any format, unless the ``disk_formats`` option names some.
+
+        A local cloud taking only raw stands in for a public cloud that
+        does, so that conversion can be tried without one.
+        """
+        formats = options.get('disk_formats')
+        if formats:
+            return tuple(formats)
+        return super().accepted_formats(options)
 
     @classmethod
     def confine_options(cls, options, project_id):

@@ -38,10 +38,14 @@ WRITE = os.environ.get('CIMING_API_REF_WRITE_SAMPLES') == '1'
 SAMPLE_ENDPOINT = 'http://ciming.example.com:9779'
 
 MiB = base.MiB
-PROJECT = {'X-Project-Id': 'demo', 'X-Roles': 'member,reader'}
-ADMIN = {'X-Project-Id': 'demo', 'X-Roles': 'admin,member,reader'}
-LIFECYCLE = dict(PROJECT, **{'OpenStack-API-Version':
-                             'cloud-image-manager 1.1'})
+# The samples show the latest microversion.
+LATEST = {'OpenStack-API-Version': 'cloud-image-manager latest'}
+PROJECT = dict(LATEST, **{'X-Project-Id': 'demo',
+                          'X-Roles': 'member,reader'})
+ADMIN = dict(LATEST, **{'X-Project-Id': 'demo',
+                        'X-Roles': 'admin,member,reader'})
+# Calls of API 1.1 (image lifecycle); the samples show the latest.
+LIFECYCLE = PROJECT
 JOB_TIMEOUT = 120
 # Objects whose keys are data (cloud options, image properties), not API.
 FREE_FORM = ('options', 'properties', 'credentials')
@@ -68,8 +72,8 @@ def load_sample(name):
 
 _TYPES = {'string': (str,), 'integer': (int,), 'number': (int, float),
           'boolean': (bool,), 'object': (dict,), 'array': (list,)}
-_PREFIXES = ('adopt_', 'cloud_', 'image_', 'job_', 'link_', 'location_',
-             'remote_', 'sync_', 'version_')
+_PREFIXES = ('adopt_', 'cloud_', 'data_', 'image_', 'job_', 'link_',
+             'location_', 'remote_', 'sync_', 'version_')
 _SUFFIXES = ('_req', '_update', '_path')
 
 
@@ -98,7 +102,8 @@ def documented_fields(parameters=None):
         nullable = '``null``' in spec.get('description', '')
         for name in names:
             types, may_be_null = fields.get(name, ((), False))
-            fields[name] = (types + _TYPES[spec['type']],
+            fields[name] = (types + tuple(t for t in _TYPES[spec['type']]
+                                          if t not in types),
                             may_be_null or nullable)
     return fields
 

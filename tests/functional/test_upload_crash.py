@@ -15,6 +15,7 @@ SIGKILLed. Then:
 import json
 import os
 import shutil
+import socket
 import tempfile
 import threading
 
@@ -170,6 +171,43 @@ class AllInOneUploadCrashTest(testtools.TestCase):
         for cloud in ('dev-a', 'dev-b'):
             self.assertTrue(base.files_identical(
                 data, self.service.cloud_file(cloud, image['id'])))
+
+    def test_stalled_client_gets_a_json_error_and_no_traceback(self):
+        """A client that stops sending mid-body (cheroot's 10 s timeout).
+
+        The answer is a 400 in JSON on a closed connection, not a drain
+        of the socket that timed out (a traceback in the log); the image
+        is ready for another upload.
+        """
+        client = base.Client(self.service.endpoint)
+        image = client.post('/v1/images', {'name': 'stalled',
+                                           'targets': ['dev-a']})
+        headers = client.headers({
+            'Host': 'ciming', 'Content-Type': 'application/octet-stream',
+            'Content-Length': str(8 * MiB)})
+        head = 'PUT /v1/images/%s/file HTTP/1.1\r\n%s\r\n\r\n' % (
+            image['id'],
+            '\r\n'.join('%s: %s' % item for item in headers.items()))
+        host, port = self.service.endpoint.split('//')[1].split(':')
+        with socket.create_connection((host, int(port))) as sock:
+            sock.sendall(head.encode('ascii') + b'x' * MiB)
+            sock.settimeout(60)
+            answer = b''
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        head, _sep, body = answer.partition(b'\r\n\r\n')
+        self.assertTrue(head.startswith(b'HTTP/1.1 400 '), answer)
+        self.assertIn(b'Connection: close', head)
+        self.assertEqual('unreadable_body',
+                         json.loads(body)['error']['code'])
+        self.assertEqual('queued',
+                         client.get('/v1/images/%s' % image['id'])['status'])
+        with open(self.service.log_path) as log:
+            self.assertNotIn('Traceback', log.read())
+        self.assertEqual([], os.listdir(self.service.staging_dir))
 
 
 class LeaseMixin:

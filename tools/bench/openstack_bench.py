@@ -14,6 +14,11 @@ Scenarios (see tools/bench/README.rst):
     One RegionOne source copied by CIMinG to 1, then 2 Glance targets
     (RegionTwo, beta; the environment has no more Glances), with the
     bytes read from the source.
+``requests``
+    The HTTP requests CIMinG (API and conductor) sends to Keystone and
+    Glance per copy job RegionOne -> RegionTwo, counted from
+    keystoneauth's request log (the deployment runs with debug logging),
+    with a breakdown by request.
 
 Every copy is verified (the target's sha512 against the source's). Each
 method runs ``--repeat`` times, interleaved with the others, and the best
@@ -26,8 +31,11 @@ benchmark, not a test: it exits 0 whatever the numbers.
 """
 
 import argparse
+import collections
+import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -460,8 +468,88 @@ def _bytes_sent(glance, image_id):
     return total
 
 
+# keystoneauth logs every request it sends (at debug) as a curl command,
+# but for token requests, which it announces instead.
+_REQUEST_LINE = re.compile(
+    r'REQ: curl -g -i (?:--insecure )?-X (\w+) (\S+)'
+    r'|Making authentication request to (\S+)')
+_ID = re.compile(r'/[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?'
+                 r'[0-9a-f]{12}|/[0-9a-f]{32}')
+# keystonemiddleware checking the bench's own polling requests: it
+# depends on how often the bench asks, not on the job.
+_VALIDATION = 'GET :5000/v3/auth/tokens'
+# New tokens: the environment's tokens last 60 s and keystoneauth renews
+# those with less than 120 s left, so there every request takes a new
+# one; counted apart.
+_NEW_TOKEN = 'POST :5000/v3/auth/tokens'
+
+
+def _requests_logged(deployment):
+    """Requests the deployment's processes logged: {log: [kind, ...]}."""
+    found = {}
+    for path in sorted(glob.glob(os.path.join(deployment.dir, '*.log'))):
+        kinds = found[os.path.basename(path)[:-len('.log')]] = []
+        with open(path, errors='replace') as log_file:
+            for line in log_file:
+                match = _REQUEST_LINE.search(line)
+                if match:
+                    method, url, auth_url = match.groups()
+                    kinds.append(_request_kind(method or 'POST',
+                                               url or auth_url))
+    return found
+
+
+def _request_kind(method, url):
+    """``GET :9292/v2/images/{id}``: a request without its ids or query."""
+    parsed = requests.utils.urlparse(url.strip("'\""))
+    return '%s :%s%s' % (method, parsed.port, _ID.sub('/{id}', parsed.path))
+
+
+def scenario_requests(args, workdir):
+    env = Environment({'DEFAULT': {
+        'debug': 'true',
+        'default_log_levels': 'keystoneauth=DEBUG,amqp=WARN,'
+        'oslo.messaging=WARN,sqlalchemy=WARN,taskflow=WARN,stevedore=WARN,'
+        'urllib3=WARN,oslo_policy=WARN,glanceclient=WARN'}}).start()
+    try:
+        g = env.glances
+        src_id, want = make_source(g['r1'], args.size_mib * MiB, 'random',
+                                   workdir)
+        counts, tokens = [], []
+        kinds = collections.Counter()
+        for _ in range(args.repeat):
+            before = _requests_logged(env.deployment)
+            measure(env, 'ciming', g['r1'], src_id, [g['r2']], want)
+            # The job is over once it is seen succeeded; the last of its
+            # requests are logged by then.
+            time.sleep(1)
+            after = _requests_logged(env.deployment)
+            job = collections.Counter()
+            for name, logged in after.items():
+                job.update('%s %s' % (name, kind)
+                           for kind in logged[len(before.get(name, ())):])
+            kinds.update(job)
+            counts.append(sum(n for kind, n in job.items()
+                              if not kind.endswith(_VALIDATION)
+                              and not kind.endswith(_NEW_TOKEN)))
+            tokens.append(sum(n for kind, n in job.items()
+                              if kind.endswith(_NEW_TOKEN)))
+        g['r1'].delete(src_id)
+    finally:
+        env.stop()
+    return {'requests per job': {
+        'jobs': counts, 'mean': sum(counts) / len(counts),
+        'new tokens per job (apart)': tokens,
+        'not counted': 'the API validating the bench\'s polling tokens ('
+                       + _VALIDATION + '); new tokens (' + _NEW_TOKEN
+                       + '), which 60 s tokens make one per request',
+
+        'by kind (all jobs)': dict(kinds.most_common())}}
+
+
 SCENARIOS = {'glance-to-glance': scenario_glance_to_glance,
-             'fan-out': scenario_fan_out}
+             'fan-out': scenario_fan_out,
+             'requests': scenario_requests}
 
 
 def print_table(name, results, size_mib, repeat):
@@ -469,6 +557,9 @@ def print_table(name, results, size_mib, repeat):
     for label, value in results.items():
         if not isinstance(value, dict):
             print('  %-40s %s' % (label, value))
+            continue
+        if 'MB/s' not in value:
+            print('  %-40s %s' % (label, json.dumps(value, indent=2)))
             continue
         ratios = ', '.join('%s %.2f' % (k[len('ratio_'):], v)
                            for k, v in sorted(value.items())

@@ -17,6 +17,7 @@ SCENARIOS = {
     'upload': ['upload_bench.py'],
     'glance-to-glance': ['openstack_bench.py', 'glance-to-glance'],
     'fan-out': ['openstack_bench.py', 'fan-out'],
+    'requests': ['openstack_bench.py', 'requests'],
 }
 
 

@@ -8,7 +8,9 @@ a credential such as a PEM key) only tab, newline and carriage return.
 anywhere in a body.
 """
 
-SINGLE_LINE = r'^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]*$'
+# ``\Z``, not ``$``: Python's ``$`` also matches before a final newline,
+# so ``'name\n'`` would pass as a single line.
+SINGLE_LINE = r'^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]*\Z'
 MULTI_LINE = r'^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]*$'
 
 

@@ -4,10 +4,12 @@ It serves both a fresh upload (the source is the staging area) and a sync
 from a cloud that holds the image (the source is that cloud):
 
     (settle on revert) → refresh the other locations → choose the
-    source → prepare each target (with the source's carried properties)
-    → transfer (read once, fan out) → finalize each target → apply the
-    pending metadata to each target (and to the clouds of
-    ``metadata_ids``, whose data is already there) → complete
+    source → convert (when a target needs raw: read the source once into
+    scratch, inspected, then qemu-img) → prepare each target (with the
+    source's carried properties) → transfer (read once, fan out, every
+    stream inspected) → finalize each target → apply the pending
+    metadata to each target (and to the clouds of ``metadata_ids``, whose
+    data is already there) → remove the scratch data → complete
 
 A failure of the whole flow (the source is corrupt, the job is cancelled)
 reverts every prepare, deleting whatever the job created in the targets,
@@ -16,6 +18,7 @@ and then settles the job as failed or cancelled.
 
 from taskflow.patterns import linear_flow
 
+from ciming.conductor.tasks import convert
 from ciming.conductor.tasks import lifecycle
 from ciming.conductor.tasks import metadata
 from ciming.conductor.tasks import monitor
@@ -34,10 +37,12 @@ def get_sync_flow(cloud_ids, metadata_ids=()):
     flow.add(lifecycle.SettleJobOnRevert())
     flow.add(monitor.RefreshLocations(cloud_ids))
     flow.add(source.ChooseSource())
+    flow.add(convert.Convert(cloud_ids))
     flow.add(*[targets.PrepareTarget(c) for c in cloud_ids])
     flow.add(transfer.Transfer(cloud_ids))
     flow.add(*[targets.FinalizeTarget(c) for c in cloud_ids])
     flow.add(*[metadata.ApplyMetadata(c)
                for c in list(cloud_ids) + list(metadata_ids)])
+    flow.add(convert.RemoveScratch())
     flow.add(lifecycle.CompleteJob(name='complete'))
     return flow

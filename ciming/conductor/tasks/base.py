@@ -12,14 +12,28 @@ from ciming.drivers import base as driver_base
 LOG = log.getLogger(__name__)
 
 
-def expected_image(image):
-    """What a target must end up holding: the image's known metadata."""
-    return driver_base.RemoteImage(
+def expected_image(image, converted=None, cloud_id=None):
+    """What a target must end up holding: the image's known metadata.
+
+    For a target the job converted the data for (``converted``, from
+    the convert task), the raw conversion's format, size and hashes.
+    """
+    expected = driver_base.RemoteImage(
         remote_id=image.id, name=image.name,
         disk_format=image.disk_format,
         container_format=image.container_format, size=image.size,
         checksum=image.checksum, os_hash_algo=image.os_hash_algo,
         os_hash_value=image.os_hash_value)
+    if converted is not None and cloud_id in converted['targets']:
+        for field, value in converted['raw'].items():
+            setattr(expected, field, value)
+    return expected
+
+
+def held_data(expected):
+    """A location's record of the data its cloud holds."""
+    return {'disk_format': expected.disk_format, 'size': expected.size,
+            'os_hash_value': expected.os_hash_value}
 
 
 class JobTask(task.Task):

@@ -31,15 +31,16 @@ class PrepareTarget(base.JobTask):
                          provides=remote_key(cloud_id),
                          inject={'cloud_id': cloud_id})
 
-    def execute(self, job_id, image_id, cloud_id, source_image):
+    def execute(self, job_id, image_id, cloud_id, source_image, converted):
         testhooks.pause(testhooks.BEFORE_PREPARE, job_id, image_id)
         image = self.dbapi.get_image(image_id)
-        meta = base.expected_image(image)
+        meta = base.expected_image(image, converted, cloud_id)
         meta.properties = dict((source_image or {}).get('properties')
                                or {})
         try:
             driver = self.driver_for(job_id, cloud_id)
-            if self._link_duplicate(driver, job_id, image, cloud_id):
+            if self._link_duplicate(driver, job_id, image.id, meta,
+                                    cloud_id):
                 return None
             remote_id = driver.prepare_import(image_id, meta)
         except Exception as exc:
@@ -47,31 +48,32 @@ class PrepareTarget(base.JobTask):
             return None
         self.dbapi.update_job_target(job_id, cloud_id, {
             'state': states.TARGET_COPYING, 'remote_id': remote_id,
-            'bytes_total': image.size})
+            'bytes_total': meta.size})
         self.dbapi.set_location(image_id, cloud_id, {
             'status': states.LOC_COPYING, 'remote_id': remote_id,
             'error': None})
         return remote_id
 
-    def _link_duplicate(self, driver, job_id, image, cloud_id):
+    def _link_duplicate(self, driver, job_id, image_id, meta, cloud_id):
         if not driver.capabilities.can_find_by_hash \
-                or not image.os_hash_value:
+                or not meta.os_hash_value:
             return False
-        same = [r for r in driver.find_by_hash(image.os_hash_value)
-                if r.size in (None, image.size)]
+        same = [r for r in driver.find_by_hash(meta.os_hash_value)
+                if r.size in (None, meta.size)]
         if not same:
             return False
         remote = same[0]
         LOG.info('Job %(job)s: cloud %(cloud)s already holds image '
                  '%(image)s as %(remote)s; linking it',
-                 {'job': job_id, 'cloud': cloud_id, 'image': image.id,
+                 {'job': job_id, 'cloud': cloud_id, 'image': image_id,
                   'remote': remote.remote_id})
         self.dbapi.update_job_target(job_id, cloud_id, {
             'state': states.TARGET_LINKED, 'remote_id': remote.remote_id,
-            'bytes_total': image.size})
-        self.dbapi.set_location(image.id, cloud_id, {
-            'status': states.LOC_ACTIVE, 'remote_id': remote.remote_id,
-            'error': None, 'last_seen_at': timeutils.utcnow()})
+            'bytes_total': meta.size})
+        self.dbapi.set_location(image_id, cloud_id, dict(
+            base.held_data(meta), status=states.LOC_ACTIVE,
+            remote_id=remote.remote_id, error=None,
+            last_seen_at=timeutils.utcnow()))
         return True
 
     def revert(self, job_id, image_id, cloud_id, result, **kwargs):
@@ -98,26 +100,27 @@ class FinalizeTarget(base.JobTask):
         super().__init__(name='finalize-%s' % cloud_id,
                          inject={'cloud_id': cloud_id})
 
-    def execute(self, job_id, image_id, cloud_id, transferred):
+    def execute(self, job_id, image_id, cloud_id, transferred, converted):
         remote_id = transferred.get(cloud_id)
         if remote_id is None:
             return  # this target failed, or was linked
         testhooks.pause(testhooks.BEFORE_FINALIZE, job_id, image_id)
         image = self.dbapi.get_image(image_id)
+        expected = base.expected_image(image, converted, cloud_id)
         driver = self.driver_for(job_id, cloud_id)
         try:
-            remote = driver.finalize_import(remote_id,
-                                            base.expected_image(image))
-            _verify(image, remote)
+            remote = driver.finalize_import(remote_id, expected)
+            _verify(expected, remote)
         except Exception as exc:
             discard_remote(driver, remote_id)
             self.fail_target(job_id, image_id, cloud_id, exc)
             return
         self.dbapi.update_job_target(job_id, cloud_id, {
-            'state': states.TARGET_ACTIVE, 'bytes_done': image.size})
-        self.dbapi.set_location(image_id, cloud_id, {
-            'status': states.LOC_ACTIVE, 'remote_id': remote_id,
-            'error': None, 'last_seen_at': timeutils.utcnow()})
+            'state': states.TARGET_ACTIVE, 'bytes_done': expected.size})
+        self.dbapi.set_location(image_id, cloud_id, dict(
+            base.held_data(expected), status=states.LOC_ACTIVE,
+            remote_id=remote_id, error=None,
+            last_seen_at=timeutils.utcnow()))
 
 
 def _verify(image, remote):

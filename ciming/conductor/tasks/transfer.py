@@ -2,10 +2,12 @@
 
 from concurrent import futures
 import time
+import types
 
 from oslo_log import log
 
 from ciming.common import exception
+from ciming.common import image_format
 from ciming.common import staging
 from ciming.common import states
 from ciming.common import streams
@@ -28,6 +30,10 @@ class Transfer(base.JobTask):
     A target that fails alone is recorded and dropped. Targets that can
     copy the image from the source cloud themselves (server-side copy) are
     asked to, and streamed to only when they could not.
+    Every stream is inspected (:mod:`ciming.common.image_format`): data
+    that is not its declared format, or unsafe, fails the job. When the
+    job converted the data (``converted``), the targets that need raw
+    receive the raw result and the others the scratch copy of the source.
     Provides ``transferred``: ``{cloud_id: remote_id}`` of the targets
     that received every byte.
     """
@@ -35,10 +41,11 @@ class Transfer(base.JobTask):
     def __init__(self, cloud_ids):
         super().__init__(name='transfer', provides='transferred',
                          requires=[target_tasks.remote_key(c)
-                                   for c in cloud_ids])
+                                   for c in cloud_ids] + ['converted'])
         self.cloud_ids = list(cloud_ids)
 
-    def execute(self, job_id, image_id, source, source_image, **prepared):
+    def execute(self, job_id, image_id, source, source_image, converted,
+                **prepared):
         image = self.dbapi.get_image(image_id)
         remote_ids = {c: prepared[target_tasks.remote_key(c)]
                       for c in self.cloud_ids
@@ -46,6 +53,9 @@ class Transfer(base.JobTask):
         if not remote_ids:
             return {}
         drivers = {c: self.driver_for(job_id, c) for c in remote_ids}
+        if converted is not None:
+            return self._stream_converted(job_id, image, converted, drivers,
+                                          remote_ids)
         pullers = self._pullers(image, source, drivers)
         if not pullers:
             return self._stream(job_id, image, source, source_image, drivers,
@@ -99,9 +109,29 @@ class Transfer(base.JobTask):
                         {'job': job_id, 'cloud': driver.name, 'error': exc})
             return False
 
+    def _stream_converted(self, job_id, image, converted, drivers,
+                          remote_ids):
+        """Raw to the targets needing it, the source copy to the others."""
+        raw = {c: r for c, r in remote_ids.items()
+               if c in converted['targets']}
+        transferred = self._stream(
+            job_id, image, None, None, drivers,
+            {c: r for c, r in remote_ids.items() if c not in raw},
+            opened=lambda: open(converted['source_path'], 'rb'))
+        as_raw = types.SimpleNamespace(id=image.id, **converted['raw'])
+        transferred.update(self._stream(
+            job_id, as_raw, None, None, drivers, raw,
+            opened=lambda: open(converted['raw_path'], 'rb')))
+        return transferred
+
     def _stream(self, job_id, image, source, source_image, drivers,
-                remote_ids):
-        """Read the source once, write every one of ``remote_ids``."""
+                remote_ids, opened=None):
+        """Read the source once, write every one of ``remote_ids``.
+
+        ``opened`` opens a local copy to read instead of the source: the
+        scratch copy of the source, or its raw conversion (then
+        ``image`` describes that data).
+        """
         if not remote_ids:
             return {}
         cancel_event = self.runtime(job_id).cancel_event
@@ -112,14 +142,20 @@ class Transfer(base.JobTask):
         for cloud_id, remote_id in remote_ids.items():
             fanout.add(cloud_id, _writer(drivers[cloud_id], remote_id))
         digests = None
-        if source['type'] != 'staging' or CONF.transfer.rehash_staged_data:
+        if opened is not None or source['type'] != 'staging' \
+                or CONF.transfer.rehash_staged_data:
             digests = streams.Digests()
             digests.attach(fanout)
 
-        with self._open_source(job_id, image, source,
-                               source_image) as stream:
-            results = fanout.run(streams.read_chunks(
-                stream, CONF.transfer.chunk_size))
+        if opened is not None:
+            stream, inspector = opened(), None
+        else:
+            stream = self._open_source(job_id, image, source, source_image)
+            inspector = image_format.StreamInspector(image.disk_format)
+        with stream:
+            read = streams.read_chunks(stream, CONF.transfer.chunk_size)
+            results = fanout.run(read if inspector is None
+                                 else inspector.inspect(read))
         # When every target failed the source was not read to its end:
         # its size and hash say nothing, the targets' own errors do.
         if any(results[c] is None for c in remote_ids):

@@ -59,6 +59,8 @@ class Image(BASE, TimestampMixin):
     checksum = sa.Column(sa.String(32), nullable=True)
     os_hash_algo = sa.Column(sa.String(64), nullable=True)
     os_hash_value = sa.Column(sa.String(128), nullable=True)
+    # The size of the disk the data describes (a qcow2's virtual size).
+    virtual_size = sa.Column(sa.BigInteger, nullable=True)
     status = sa.Column(sa.String(32), nullable=False)
     staged = sa.Column(sa.Boolean, nullable=False, default=False)
     staged_host = sa.Column(sa.String(NAME_LEN), nullable=True)
@@ -98,6 +100,11 @@ class Location(BASE, TimestampMixin):
     status = sa.Column(sa.String(32), nullable=False)
     error = sa.Column(sa.Text, nullable=True)
     last_seen_at = sa.Column(sa.DateTime, nullable=True)
+    # What this copy holds, when it is not the image's own data (a raw
+    # conversion of a qcow2); None: the image's format, size and hash.
+    disk_format = sa.Column(sa.String(32), nullable=True)
+    size = sa.Column(sa.BigInteger, nullable=True)
+    os_hash_value = sa.Column(sa.String(128), nullable=True)
 
     image = orm.relationship('Image', back_populates='locations')
 
@@ -127,6 +134,9 @@ class Job(BASE, TimestampMixin):
     conductor_host = sa.Column(sa.String(NAME_LEN), nullable=True)
     started_at = sa.Column(sa.DateTime, nullable=True)
     finished_at = sa.Column(sa.DateTime, nullable=True)
+    # What the job read and what it converted it to: ``{"source": {...},
+    # "converted": {...} or None}``, each with disk_format, size, hashes.
+    data = sa.Column(db_types.JsonEncodedDict, nullable=True)
 
     targets = orm.relationship(
         'JobTarget', lazy='selectin', cascade='all, delete-orphan',

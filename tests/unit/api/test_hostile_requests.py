@@ -49,7 +49,8 @@ class HostileRequestsTestCase(base.APITestCase):
         self.assertUnchanged()
 
     def test_control_characters_in_names_are_refused(self):
-        for name in ('a\x00b', 'a\x1bb', 'a\nb', 'a\ud800b', 'a\x85b'):
+        for name in ('a\x00b', 'a\x1bb', 'a\nb', 'a\ud800b', 'a\x85b',
+                     'name\n', 'name\r\n'):
             response = self.patch('/v1/clouds/%s' % self.cloud['id'],
                                   {'name': name})
             self.assertEqual(400, response.status_int, response.text)

@@ -84,9 +84,15 @@ class CreateImageTestCase(ImagesTestCase):
     def test_target_that_refuses_the_format(self):
         self.create_cloud('raw', type='raw-only')
         response = self.post('/v1/images', {'targets': ['raw'],
-                                            'disk_format': 'qcow2'})
+                                            'disk_format': 'iso'})
         self.assertError(response, 400, 'unsupported_format')
         self._assert_no_image()
+
+    def test_target_taking_raw_takes_a_format_converted_to_raw(self):
+        self.create_cloud('raw', type='raw-only')
+        response = self.post('/v1/images', {'targets': ['raw'],
+                                            'disk_format': 'qcow2'})
+        self.assertEqual(201, response.status_int)
 
     def test_bad_bodies(self):
         for body in ({'targets': []}, {'targets': 'dev-a'},
@@ -120,6 +126,22 @@ class ImageRecordTestCase(ImagesTestCase):
     def test_get(self):
         response = self.get(self.url, headers=base.READER)
         self.assertEqual(self.image, response.json)
+
+    def test_what_data_is_where_shows_from_1_3(self):
+        self.dbapi.update_image(self.image['id'], {'virtual_size': 1024})
+        [loc] = self.dbapi.get_image(self.image['id']).locations
+        self.dbapi.set_location(self.image['id'], loc.cloud_id, {
+            'disk_format': 'raw', 'size': 1024, 'os_hash_value': 'ab' * 64})
+        old = self.get(self.url, headers=base.READER).json
+        self.assertNotIn('virtual_size', old)
+        self.assertNotIn('disk_format', old['locations'][0])
+        new = self.get(self.url, headers=dict(
+            base.READER,
+            **{'OpenStack-API-Version': 'cloud-image-manager 1.3'})).json
+        self.assertEqual(1024, new['virtual_size'])
+        self.assertEqual(('raw', 1024, 'ab' * 64), tuple(
+            new['locations'][0][k]
+            for k in ('disk_format', 'size', 'os_hash_value')))
 
     def test_other_project_gets_404(self):
         for call in (self.get, self.delete):

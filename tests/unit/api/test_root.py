@@ -18,7 +18,7 @@ class VersionsTestCase(base.APITestCase):
         self.assertEqual('v1.0', version['id'])
         self.assertEqual('CURRENT', version['status'])
         self.assertEqual('1.0', version['min_version'])
-        self.assertEqual(MAX, version['version'])
+        self.assertEqual(versions.MAX_VERSION_STRING, version['version'])
         self.assertEqual([version], response.json['versions'])
 
     def test_v1_document(self):
@@ -46,9 +46,9 @@ class VersionsTestCase(base.APITestCase):
         response = self.get('/v1', headers={HEADER: 'cloud-image-manager '
                                                     'latest'})
         self.assertEqual(200, response.status_int)
-        self.assertEqual('cloud-image-manager ' + MAX,
+        self.assertEqual('cloud-image-manager %s'
+                         % versions.MAX_VERSION_STRING,
                          response.headers[HEADER])
-        self.assertLessEqual((1, 1), versions.MAX_VERSION)
 
     def test_other_service_header_is_ignored(self):
         response = self.get('/v1', headers={HEADER: 'compute 2.90'})
@@ -59,6 +59,11 @@ class VersionsTestCase(base.APITestCase):
                             headers={HEADER: 'cloud-image-manager 1.99'})
         self.assertError(response, 406, 'version_not_supported')
         self.assertEqual('cloud-image-manager 1.0', response.headers[HEADER])
+
+    def test_formats_fields_appear_at_1_3(self):
+        response = self.get('/v1',
+                            headers={HEADER: 'cloud-image-manager 1.3'})
+        self.assertEqual('cloud-image-manager 1.3', response.headers[HEADER])
 
     def test_malformed_microversion_is_400(self):
         response = self.get('/v1/clouds',

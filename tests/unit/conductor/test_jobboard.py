@@ -1,8 +1,10 @@
 """The jobboard side of running jobs, with a fake board."""
 
 import datetime
+import threading
 from unittest import mock
 
+import futurist
 from oslo_utils import timeutils
 
 from ciming.common import states
@@ -119,3 +121,56 @@ class JobboardTestCase(base.TestCase):
         done = mock.Mock()
         self.jobboard._renew_claim(BoardJob({'job_id': 'x'}), done)
         done.wait.assert_not_called()
+
+
+class OnePass(Exception):
+    """Ends the watcher's loop after one pass over the board."""
+
+
+class ClaimsTestCase(base.TestCase):
+    """A conductor claims no more jobs than it has free workers."""
+
+    def setUp(self):
+        super().setUp()
+        self.config(workers=2, group='conductor')
+        self.release = threading.Event()
+        self.addCleanup(self.release.set)
+        self.started = []
+        self.pool = futurist.ThreadPoolExecutor(max_workers=2)
+        self.addCleanup(self.pool.shutdown)
+        self.jobboard = jobboard.JobBoard('host-a', self._run, self.pool)
+        self.board = self.jobboard._board = mock.Mock()
+        self.board.iterjobs.return_value = [
+            BoardJob({'job_id': 'job-%d' % i}) for i in range(5)]
+
+    def _run(self, job_id, takeover):
+        self.started.append(job_id)
+        self.release.wait(10)
+
+    def _watch_once(self):
+        with mock.patch.object(self.jobboard._stopped, 'wait',
+                               side_effect=OnePass):
+            self.assertRaises(OnePass, self.jobboard._watch)
+
+    def test_jobs_queued_in_the_pool_count_as_busy(self):
+        self._watch_once()
+        self.assertEqual(2, self.board.claim.call_count)
+        self.assertTrue(self.jobboard._full())
+        # A second pass while both still run claims nothing more.
+        self._watch_once()
+        self.assertEqual(2, self.board.claim.call_count)
+
+    def test_finished_jobs_make_room_again(self):
+        self._watch_once()
+        self.release.set()
+        self.pool.shutdown(wait=True)
+        self.assertEqual(['job-0', 'job-1'], sorted(self.started))
+        self.assertEqual(2, self.board.consume.call_count)
+        self.assertFalse(self.jobboard._full())
+
+    def test_a_rejected_job_is_abandoned_and_frees_its_place(self):
+        with mock.patch.object(self.pool, 'submit',
+                               side_effect=futurist.RejectedSubmission):
+            self.jobboard._claimed(BoardJob({'job_id': 'job-x'}))
+        self.board.abandon.assert_called_once_with(mock.ANY, 'host-a')
+        self.assertFalse(self.jobboard._full())

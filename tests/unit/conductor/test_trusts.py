@@ -35,7 +35,7 @@ class TrustLifetimeTestCase(conductor_base.LocalCloudsTestCase):
         """A delete_trust that records the job's state when it is called."""
         seen = []
 
-        def delete_trust(trust_id):
+        def delete_trust(trust_id, auth=None):
             seen.append((trust_id, self.dbapi.get_job(job_id).state))
             return gone
         return seen, delete_trust
@@ -48,6 +48,16 @@ class TrustLifetimeTestCase(conductor_base.LocalCloudsTestCase):
         self.assertEqual(states.JOB_SUCCEEDED, job.state, job.error)
         self.assertEqual([('trust-1', states.JOB_RUNNING)], seen)
         self.assertIsNone(job.trust_id)
+
+    def test_deleted_with_the_token_the_job_holds(self):
+        job = self._job_with_trust()
+        plugin = mock.Mock()
+        self.context._ciming_trust_auth = ('trust-1', plugin)
+        with mock.patch.object(keystone, 'delete_trust',
+                               return_value=True) as delete:
+            job = self._run(job)
+        self.assertEqual(states.JOB_SUCCEEDED, job.state, job.error)
+        delete.assert_called_once_with('trust-1', auth=plugin)
 
     def test_deleted_before_the_job_fails(self):
         job = self._job_with_trust()

@@ -206,11 +206,26 @@ class DriverWithMockClientTestCase(base.TestCase):
         self.assertEqual('ours', second.kwargs['ciming_image_id'])
 
     def test_prepare_reuses_our_queued_record(self):
-        self.client.images.get.return_value = {
-            'id': 'ours', 'status': 'queued', 'ciming_image_id': 'ours'}
+        self.client.images.list.return_value = iter([{
+            'id': 'ours', 'status': 'queued', 'ciming_image_id': 'ours'}])
         self.assertEqual('ours',
                          self.driver.prepare_import('ours', self._meta()))
         self.client.images.create.assert_not_called()
+
+    def test_prepare_looks_for_our_record_with_one_listing(self):
+        self.client.images.list.return_value = iter([])
+        self.client.images.create.return_value = {'id': 'ours'}
+        self.driver.prepare_import('ours', self._meta())
+        self.client.images.get.assert_not_called()
+        self.client.images.list.assert_called_once_with(
+            filters={'ciming_image_id': 'ours'}, page_size=2)
+
+    def test_prepare_restarts_a_record_that_has_data(self):
+        self.client.images.list.return_value = iter([{
+            'id': 'new-id', 'status': 'active', 'ciming_image_id': 'ours'}])
+        self.client.images.create.return_value = {'id': 'ours'}
+        self.driver.prepare_import('ours', self._meta())
+        self.client.images.delete.assert_called_once_with('new-id')
 
     def test_find_by_hash_asks_for_active_images(self):
         self.client.images.list.return_value = iter([GLANCE_IMAGE])
@@ -247,6 +262,28 @@ class DriverWithMockClientTestCase(base.TestCase):
                                   self.driver.finalize_import, 'ours',
                                   expected)
         self.assertIn('os_hash_value', error.message)
+
+    def test_status_checks_wait_longer_and_longer_up_to_a_cap(self):
+        self.config(poll_interval=1.0, group='glance')
+        self.client.images.get.side_effect = [
+            {'id': 'ours', 'status': 'saving'}] * 8 + [
+            dict(GLANCE_IMAGE, id='ours')]
+        expected = driver_base.RemoteImage(remote_id='ours', size=1024,
+                                           os_hash_value=SHA)
+        with mock.patch.object(glance.time, 'sleep') as sleep:
+            self.driver.finalize_import('ours', expected)
+        self.assertEqual([0.25, 0.375, 0.5625, 0.84375, 1.265625,
+                          1.8984375, 2.0, 2.0],
+                         [c.args[0] for c in sleep.call_args_list])
+
+    def test_an_active_image_is_not_waited_for(self):
+        self.client.images.get.return_value = dict(GLANCE_IMAGE, id='ours')
+        expected = driver_base.RemoteImage(remote_id='ours', size=1024,
+                                           os_hash_value=SHA)
+        with mock.patch.object(glance.time, 'sleep') as sleep:
+            self.driver.finalize_import('ours', expected)
+        sleep.assert_not_called()
+        self.client.images.get.assert_called_once_with('ours')
 
     def test_finalize_killed(self):
         self.client.images.get.return_value = {'id': 'ours',

@@ -60,10 +60,12 @@ class ImageFileController(rest.RestController):
                            expected_status=[states.IMAGE_QUEUED])
         try:
             with upload_lease.Lease(dbapi, image.id):
-                digests = upload.stream_to_staging(
-                    image.id, upload.request_body(pecan.request), expected)
+                digests, inspector = upload.stream_to_staging(
+                    image.id, upload.request_body(pecan.request), expected,
+                    image.disk_format)
             dbapi.update_image(image.id, {
                 'size': digests.size,
+                'virtual_size': inspector.virtual_size,
                 'checksum': digests.checksum,
                 'os_hash_algo': streams.HASH_ALGO,
                 'os_hash_value': digests.os_hash_value,
@@ -93,6 +95,7 @@ class ImageFileController(rest.RestController):
             pecan.request.dbapi.update_image(image_id, {
                 'status': states.IMAGE_QUEUED, 'size': None,
                 'checksum': None, 'os_hash_algo': None,
+                'virtual_size': None,
                 'os_hash_value': None, 'staged': False,
                 'staged_host': None, 'upload_host': None,
                 'upload_pid': None, 'upload_heartbeat_at': None,

@@ -319,7 +319,8 @@ def _capabilities(cloud_id):
 def _can_import(cloud_id, disk_format):
     capabilities = _capabilities(cloud_id)
     return bool(capabilities and capabilities.can_import
-                and capabilities.accepts(disk_format))
+                and cloud_types.can_receive(
+                    pecan.request.dbapi.get_cloud(cloud_id), disk_format))
 
 
 def _sync_source(image):

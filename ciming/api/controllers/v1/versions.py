@@ -17,8 +17,11 @@ MINOR_0_INITIAL_VERSION = 0
 # v1.1: image lifecycle: metadata on create, PATCH of the copies' metadata
 # (update jobs), deprecate/undeprecate, metadata drift, sync of metadata.
 MINOR_1_LIFECYCLE = 1
+# v1.3: what data is where: an image's virtual_size, each location's
+# disk_format, size and os_hash_value, a job's data (source, converted).
+MINOR_3_FORMATS = 3
 
-MINOR_MAX_VERSION = MINOR_1_LIFECYCLE
+MINOR_MAX_VERSION = MINOR_3_FORMATS
 
 MIN_VERSION = (1, MINOR_0_INITIAL_VERSION)
 MAX_VERSION = (1, MINOR_MAX_VERSION)

@@ -1,7 +1,7 @@
 """Images hold the metadata not yet in every cloud, and their deprecation.
 
 Revision ID: e7b4c2d8f304
-Revises: d5e8a1c9f203
+Revises: e7f3b2a90c14
 Create Date: 2026-12-03
 """
 
@@ -10,7 +10,7 @@ from oslo_db.sqlalchemy import types as db_types
 import sqlalchemy as sa
 
 revision = 'e7b4c2d8f304'
-down_revision = 'd5e8a1c9f203'
+down_revision = 'e7f3b2a90c14'
 
 
 def upgrade():
