@@ -12,6 +12,8 @@ from ciming.client import upload as upload_body
 METADATA_FIELDS = ('properties', 'tags', 'visibility', 'protected',
                    'min_disk', 'min_ram')
 LIFECYCLE_VERSION = (1, 1)
+# update(): a name not given is not changed (None clears it).
+_UNSET = object()
 
 
 class ImageManager(base.Manager):
@@ -83,7 +85,7 @@ class ImageManager(base.Manager):
         raise exceptions.ClientException(
             'More than one image is named %s; use its id' % name_or_id)
 
-    def update(self, image_id, credentials=None, **fields):
+    def update(self, image_id, name=_UNSET, credentials=None, **fields):
         """Change the image: a merge patch of ``name`` and its metadata.
 
         ``fields``: ``name`` and, from API 1.1, ``properties`` (a key set
@@ -92,6 +94,8 @@ class ImageManager(base.Manager):
         the Image; when clouds change it also has ``job_id``, the
         ``update`` job with a result per cloud.
         """
+        if name is not _UNSET:
+            fields['name'] = name
         unknown = set(fields) - {'name'} - set(METADATA_FIELDS)
         if unknown:
             raise TypeError('unknown image fields: %s'

@@ -322,8 +322,11 @@ class ApiRefScenarioMixin:
         self.wait_job(job['id'])
         self.call('GET', '/v1/images', 200, response='images-list-resp.json')
         self.call('GET', image_path, 200, response='image-show-resp.json')
-        self.call('PATCH', image_path, 200, request='image-update-req.json',
-                  response='image-update-resp.json')
+        # At 1.1 and later a rename reaches the clouds too: a job.
+        renamed = self.call('PATCH', image_path, 202,
+                            request='image-update-req.json',
+                            response='image-update-resp.json')
+        self.wait_job(renamed['job_id'])
 
         # 1.1: metadata in every copy, deprecation
         updated = self.call('PATCH', image_path, 202,
@@ -511,6 +514,8 @@ class SamplesCoverageTest(testtools.TestCase):
             'PUT /v1/images/{image_id}/file', 'POST /v1/images/adopt',
             'POST /v1/images/{image_id}/sync',
             'POST /v1/images/{image_id}/refresh',
+            'POST /v1/images/{image_id}/deprecate',
+            'POST /v1/images/{image_id}/undeprecate',
             'GET /v1/images/{image_id}/locations',
             'POST /v1/images/{image_id}/locations',
             'DELETE /v1/images/{image_id}/locations/{cloud}',

@@ -57,6 +57,9 @@ class ImageLifecycleTest(base.ClientTestCase):
         image = self.client.images.create('img', ['dev-a'])
         self.assertEqual('new', self.client.images.update(
             image['id'], name='new')['name'])
+        # As before 1.1, the name may come second.
+        self.assertEqual('newer', self.client.images.update(
+            image['id'], 'newer')['name'])
         self.assertEqual([], self.client.jobs.list())
 
     def test_deprecate_and_undeprecate(self):
