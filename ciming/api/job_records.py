@@ -13,6 +13,7 @@ import pecan
 from ciming.api import utils
 from ciming.api import views
 from ciming.common import keystone
+from ciming.common import states
 
 LOG = log.getLogger(__name__)
 
@@ -37,8 +38,10 @@ def create_job(values, target_ids, credentials_by_cloud=None):
 def cast_job(job, host=None, credentials_by_cloud=None):
     """Cast a recorded job; if the cast fails a conductor sweep runs it."""
     try:
-        pecan.request.rpcapi.run_job(utils.context(), job.id, host=host,
-                                     credentials=credentials_by_cloud)
+        pecan.request.rpcapi.run_job(
+            utils.context(), job.id, host=host,
+            credentials=credentials_by_cloud,
+            metadata=job.action in states.METADATA_ACTIONS)
     except Exception:
         LOG.exception('Could not cast job %s; it stays pending', job.id)
 

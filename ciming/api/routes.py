@@ -17,6 +17,9 @@ import collections
 JSON = 'application/json'
 OCTETS = 'application/octet-stream'
 CONTROLLER = 'checked by the controller'
+# RFC 7396 bodies, taken where a call says so (as well as JSON).
+MERGE_PATCH = 'application/merge-patch+json'
+MERGE_PATCH_ROUTES = (('PATCH', '/v1/images/{image}'),)
 
 Route = collections.namedtuple('Route', 'method path body params')
 
@@ -43,6 +46,8 @@ ROUTES = (
     Route('PUT', '/v1/images/{image}/file', OCTETS, ()),
     Route('POST', '/v1/images/{image}/sync', JSON, ()),
     Route('POST', '/v1/images/{image}/refresh', JSON, ()),
+    Route('POST', '/v1/images/{image}/deprecate', JSON, ()),
+    Route('POST', '/v1/images/{image}/undeprecate', JSON, ()),
     Route('GET', '/v1/images/{image}/locations', None, CONTROLLER),
     Route('POST', '/v1/images/{image}/locations', JSON, ()),
     Route('DELETE', '/v1/images/{image}/locations/{cloud}', None, ()),

@@ -113,6 +113,17 @@ def allow_url_import():
     return api_version() >= (1, versions.MINOR_2_URL_IMPORT)
 
 
+def allow_lifecycle():
+    """1.1: image metadata in the clouds, updates, deprecation, drift."""
+    return api_version() >= (1, versions.MINOR_1_LIFECYCLE)
+
+
+def require_lifecycle():
+    """A call that exists from 1.1 on is not found before (as unrouted)."""
+    if not allow_lifecycle():
+        raise exception.NotFound()
+
+
 def allow_formats():
     """Whether responses show what data is where (1.3)."""
     return api_version() >= (1, versions.MINOR_3_FORMATS)

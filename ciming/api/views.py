@@ -14,6 +14,7 @@ Image::
     {"id", "name", "disk_format", "container_format", "size", "checksum",
      "os_hash_algo", "os_hash_value", "status", "project_id",
      "created_at", "updated_at", "locations": [Location], "links",
+     from 1.1: "deprecated", "pending_metadata" (null when none);
      1.3: "virtual_size"}
 
 Location::
@@ -26,7 +27,8 @@ RemoteImage (an image as one cloud reports it, never stored)::
 
     {"remote_id", "name", "disk_format", "container_format", "size",
      "checksum", "os_hash_algo", "os_hash_value", "status", "visibility",
-     "properties", "tracked_as" (browsing only: our image id or null)}
+     "properties", from 1.1: "tags", "protected", "min_disk", "min_ram";
+     "tracked_as" (browsing only: our image id or null)}
 
 Job::
 
@@ -114,6 +116,9 @@ def image(record, cloud_names=None):
                       for loc in record.locations],
         'links': utils.links('images', record.id),
     }
+    if utils.allow_lifecycle():
+        result['deprecated'] = bool(record.deprecated)
+        result['pending_metadata'] = record.pending_metadata or None
     if utils.allow_formats():
         result['virtual_size'] = record.virtual_size
     return result
@@ -153,6 +158,18 @@ def job(record, cloud_names=None):
     return result
 
 
-def remote_image(remote, tracked_as=None):
+# RemoteImage fields shown from 1.1 on.
+REMOTE_LIFECYCLE_FIELDS = ('tags', 'protected', 'min_disk', 'min_ram')
+
+
+def remote(described):
+    """A cloud's image as the conductor described it, for this version."""
+    if described is None or utils.allow_lifecycle():
+        return described
+    return {k: v for k, v in described.items()
+            if k not in REMOTE_LIFECYCLE_FIELDS}
+
+
+def remote_image(described, tracked_as=None):
     """A cloud's image as the conductor described it, and our id for it."""
-    return dict(remote, tracked_as=tracked_as)
+    return dict(remote(described), tracked_as=tracked_as)

@@ -52,6 +52,11 @@ TARGET_CANCELLED = 'cancelled'
 ACTION_IMPORT_UPLOAD = 'import_upload'
 ACTION_SYNC = 'sync'
 ACTION_IMPORT_URL = 'import_url'
+# Jobs that change the metadata of the copies, not their data.
+ACTION_UPDATE = 'update'
+ACTION_DEPRECATE = 'deprecate'
+ACTION_UNDEPRECATE = 'undeprecate'
+METADATA_ACTIONS = (ACTION_UPDATE, ACTION_DEPRECATE, ACTION_UNDEPRECATE)
 
 # Target states that count as the image being in the cloud.
 TARGET_DONE_STATES = (TARGET_ACTIVE, TARGET_LINKED)

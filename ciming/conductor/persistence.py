@@ -19,6 +19,8 @@ from taskflow import exceptions as tf_exc
 from taskflow.persistence import backends as persistence_backends
 from taskflow.persistence import models as tf_models
 
+from ciming.common import states
+from ciming.conductor.flows import metadata as metadata_flow
 from ciming.conductor.flows import sync as sync_flow
 from ciming.conf import CONF
 
@@ -72,15 +74,26 @@ def store_for(job):
 
 def save_flow(job):
     """Persist a new job's logbook and flow detail; return the book."""
-    cloud_ids = [t.cloud_id for t in job.targets]
     book = tf_models.LogBook(job.id, uuid=job.id)
     flow_detail = tf_models.FlowDetail(job.id, uuid=job.id)
     book.add(flow_detail)
-    engines.save_factory_details(flow_detail, sync_flow.get_sync_flow,
-                                 [cloud_ids], {})
+    engines.save_factory_details(flow_detail, *flow_factory(job), {})
     with contextlib.closing(persistence_backend().get_connection()) as conn:
         conn.save_logbook(book)
     return book
+
+
+def flow_factory(job):
+    """The function that builds a job's flow, and its arguments."""
+    cloud_ids = [t.cloud_id for t in job.targets]
+    if job.action in states.METADATA_ACTIONS:
+        return metadata_flow.get_update_flow, [cloud_ids]
+    # Targets of a sync that only re-applies metadata (their data is there).
+    metadata_ids = list((job.source or {}).get('metadata_only') or ())
+    if not metadata_ids:
+        return sync_flow.get_sync_flow, [cloud_ids]
+    return sync_flow.get_sync_flow, [
+        [c for c in cloud_ids if c not in metadata_ids], metadata_ids]
 
 
 def load_flow_detail(job_id):

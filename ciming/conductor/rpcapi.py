@@ -10,6 +10,8 @@ API version history:
 * 1.2 - Added resume_job.
 * 1.3 - Added purge_image.
 * 1.4 - Added describe_locations (refresh_image without writing).
+* 1.5 - run_job runs metadata jobs (update, deprecate, undeprecate),
+  sent at 1.5 so that no older conductor takes one for a sync.
 
 While ``[conductor] rpc_version_cap`` pins the API to an older version
 (a rolling upgrade), a call that needs a newer one is refused with
@@ -27,7 +29,9 @@ from ciming.common import rpc
 from ciming.conf import CONF
 
 TOPIC = 'ciming-conductor'
-RPC_API_VERSION = '1.4'
+RPC_API_VERSION = '1.5'
+METADATA_JOBS_VERSION = '1.5'
+METADATA_JOBS = 'Changing the metadata of the copies'
 
 
 class ConductorAPI:
@@ -67,13 +71,27 @@ class ConductorAPI:
             kwargs['credentials'] = credentials
         return kwargs
 
-    def run_job(self, context, job_id, host=None, credentials=None):
-        """Start a pending job, on ``host`` when its data is staged there."""
+    def can_run_metadata_jobs(self):
+        """Whether every conductor runs metadata jobs.
+
+        Asked before such a job is recorded, so that none is left waiting
+        for a conductor that does not know it.
+        """
+        return self.client.can_send_version(METADATA_JOBS_VERSION)
+
+    def run_job(self, context, job_id, host=None, credentials=None,
+                metadata=False):
+        """Start a pending job, on ``host`` when its data is staged there.
+
+        ``metadata``: the job changes metadata (an update, a deprecation).
+        """
         kwargs = {'job_id': job_id}
         if credentials:
             kwargs['credentials'] = credentials
         version = self._require('1.1', 'A job with per-request '
                                 'credentials') if credentials else '1.0'
+        if metadata:
+            version = self._require(METADATA_JOBS_VERSION, METADATA_JOBS)
         self._prepare(host=host, version=version) \
             .cast(context, 'run_job', **kwargs)
 

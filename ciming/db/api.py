@@ -115,7 +115,9 @@ class Connection(metaclass=abc.ABCMeta):
         """Create a pending job; ImageBusy if the image has an active one.
 
         Also moves the image to values['image_status'] when given, in the
-        same transaction, so the lock and the state change are one step.
+        same transaction, so the lock and the state change are one step;
+        ``values['image_values']`` (a metadata change) is written to the
+        image in that step too.
         """
 
     @abc.abstractmethod

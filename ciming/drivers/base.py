@@ -59,12 +59,50 @@ class RemoteImage:
     # For clouds whose capabilities say exports_per_image: whether
     # open_export() can read this image; None elsewhere.
     exportable: bool = None
+    tags: list = dataclasses.field(default_factory=list)
+    protected: bool = None
+    min_disk: int = None
+    min_ram: int = None
 
     def to_dict(self):
         found = dataclasses.asdict(self)
         if found['exportable'] is None:
             del found['exportable']  # the other clouds' shape is unchanged
         return found
+
+
+@dataclasses.dataclass
+class MetadataChange:
+    """A change to a remote image's metadata (see update_metadata()).
+
+    A field left None is not changed; ``tags`` replaces the whole list.
+    """
+
+    name: str = None
+    set_properties: dict = dataclasses.field(default_factory=dict)
+    unset_properties: list = dataclasses.field(default_factory=list)
+    tags: list = None
+    visibility: str = None
+    protected: bool = None
+    min_disk: int = None
+    min_ram: int = None
+
+    @classmethod
+    def from_patch(cls, patch):
+        """The change a merge patch describes (a None property: unset)."""
+        properties = patch.get('properties') or {}
+        return cls(
+            name=patch.get('name'),
+            set_properties={k: v for k, v in properties.items()
+                            if v is not None},
+            unset_properties=sorted(k for k, v in properties.items()
+                                    if v is None),
+            tags=patch.get('tags'), visibility=patch.get('visibility'),
+            protected=patch.get('protected'),
+            min_disk=patch.get('min_disk'), min_ram=patch.get('min_ram'))
+
+    def is_empty(self):
+        return self == MetadataChange()
 
 
 # Compared strongest first: the first difference found is reported.
@@ -218,16 +256,25 @@ class CloudDriver(metaclass=abc.ABCMeta):
         """
         return False
 
-    def update_metadata(self, remote_id, properties):
-        """Set properties (tags, visibility) of a remote image.
+    def update_metadata(self, remote_id, change):
+        """Apply a :class:`MetadataChange` to a remote image.
 
+        What the cloud cannot hold (a Glance visibility it refuses, a tag
+        AWS cannot name) raises DriverError naming it; what it has no
+        notion of is left out, as the driver's documentation says.
         Offered when ``capabilities.can_update_metadata``.
         """
         raise NotImplementedError()
 
-    def deprecate(self, remote_id):
-        """Mark a remote image deprecated.
+    def deprecate(self, remote_id, replacement=None, deprecate_at=None):
+        """Hide a remote image from new use, naming its replacement.
 
-        Offered when ``capabilities.can_deprecate``.
+        ``replacement`` is CIMinG's id of the image that replaces it (or
+        None); ``deprecate_at`` an ISO 8601 time (None: now). Offered when
+        ``capabilities.can_deprecate``.
         """
+        raise NotImplementedError()
+
+    def undeprecate(self, remote_id):
+        """Undo deprecate(). Offered when ``capabilities.can_deprecate``."""
         raise NotImplementedError()

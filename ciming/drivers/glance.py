@@ -32,6 +32,7 @@ from ciming.common import keystone
 from ciming.conf import CONF
 from ciming.drivers import base
 from ciming.drivers import glance_data
+from ciming.drivers import glance_metadata
 from ciming.drivers import glance_schema
 
 LOG = log.getLogger(__name__)
@@ -44,15 +45,6 @@ OPTIONS = ('auth_url', 'interface', 'project_id', 'project_name',
            'project_domain_id', 'project_domain_name', 'user_domain_id',
            'user_domain_name', 'endpoint_override', 'verify')
 INTERFACES = ('public', 'internal', 'admin')
-
-# Glance's own fields; everything else in an image is a property.
-_CORE_FIELDS = frozenset((
-    'id', 'name', 'status', 'visibility', 'protected', 'checksum',
-    'os_hash_algo', 'os_hash_value', 'owner', 'size', 'virtual_size',
-    'min_ram', 'min_disk', 'disk_format', 'container_format', 'created_at',
-    'updated_at', 'tags', 'direct_url', 'locations', 'self', 'file',
-    'schema', 'os_hidden', 'stores'))
-
 
 _NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255}
 _SCOPE = {k: _NAME for k in ('project_id', 'project_name',
@@ -104,12 +96,15 @@ def _carried(properties):
             if any(fnmatch.fnmatchcase(k, p) for p in patterns)}
 
 
-class GlanceDriver(glance_data.GlanceDataMixin, base.CloudDriver):
+class GlanceDriver(glance_data.GlanceDataMixin,
+                   glance_metadata.GlanceMetadataMixin, base.CloudDriver):
     """Images of one Glance region, seen with one identity."""
 
     capabilities = base.Capabilities(can_export=True, can_import=True,
                                      keeps_id=True, can_find_by_hash=True,
-                                     can_copy_server_side=True)
+                                     can_copy_server_side=True,
+                                     can_update_metadata=True,
+                                     can_deprecate=True)
     credentials_schema = CREDENTIALS_SCHEMA
 
     @classmethod
@@ -233,17 +228,7 @@ class GlanceDriver(glance_data.GlanceDataMixin, base.CloudDriver):
 
     @staticmethod
     def _normalize(image):
-        properties = {k: v for k, v in image.items()
-                      if k not in _CORE_FIELDS}
-        return base.RemoteImage(
-            remote_id=image['id'], name=image.get('name'),
-            disk_format=image.get('disk_format'),
-            container_format=image.get('container_format'),
-            size=image.get('size'), checksum=image.get('checksum'),
-            os_hash_algo=image.get('os_hash_algo'),
-            os_hash_value=image.get('os_hash_value'),
-            status=image.get('status'), visibility=image.get('visibility'),
-            properties=properties)
+        return glance_metadata.normalize(image)
 
     # Writing
 

@@ -20,8 +20,11 @@ import json
 import os
 import re
 
+from oslo_utils import timeutils
+
 from ciming.common import exception
 from ciming.common import image_format
+from ciming.common import metadata
 from ciming.conf import CONF
 from ciming.drivers import base
 
@@ -75,7 +78,8 @@ class LocalDriver(base.CloudDriver):
     """Images as files in a directory under ``[local_driver] root``."""
 
     capabilities = base.Capabilities(can_export=True, can_import=True,
-                                     keeps_id=True)
+                                     keeps_id=True, can_update_metadata=True,
+                                     can_deprecate=True)
 
     @classmethod
     def validate_options(cls, options):
@@ -203,11 +207,13 @@ class LocalDriver(base.CloudDriver):
             raise self._not_found(remote_id)
         known = {k: meta.get(k) for k in (
             'name', 'disk_format', 'container_format', 'checksum',
-            'os_hash_algo', 'os_hash_value')}
+            'os_hash_algo', 'os_hash_value', 'protected', 'min_disk',
+            'min_ram')}
         return base.RemoteImage(remote_id=remote_id, size=size,
-                                status='active', visibility='private',
+                                status='active',
+                                visibility=meta.get('visibility', 'private'),
                                 properties=meta.get('properties', {}),
-                                **known)
+                                tags=meta.get('tags', []), **known)
 
     def open_export(self, remote_id, described=None):
         self.get_image(remote_id)
@@ -262,15 +268,55 @@ class LocalDriver(base.CloudDriver):
             'os_hash_algo', 'os_hash_value', 'properties')}
         meta['size'] = size
         meta['project_id'] = self.project_id
-        sidecar = self._file(remote_id, _META)
         try:
-            with open(sidecar + _PART, 'w') as out:
-                json.dump(meta, out, indent=2, sort_keys=True)
-            os.replace(sidecar + _PART, sidecar)
+            self._write_sidecar(remote_id, meta)
             os.replace(part, self._file(remote_id, _DATA))
         except OSError as exc:
             raise self._error(exc.strerror or str(exc))
         return self.get_image(remote_id)
+
+    def _write_sidecar(self, remote_id, meta):
+        sidecar = self._file(remote_id, _META)
+        with open(sidecar + _PART, 'w') as out:
+            json.dump(meta, out, indent=2, sort_keys=True)
+        os.replace(sidecar + _PART, sidecar)
+
+    # Metadata: kept in the sidecar, as Glance would keep it.
+
+    def _change_sidecar(self, remote_id, change):
+        self.get_image(remote_id)  # there, and this project's
+        meta = self._sidecar(remote_id)
+        meta.setdefault('project_id', self.project_id)
+        change(meta)
+        try:
+            self._write_sidecar(remote_id, meta)
+        except OSError as exc:
+            raise self._error(exc.strerror or str(exc))
+
+    def update_metadata(self, remote_id, change):
+        def apply(meta):
+            properties = dict(meta.get('properties') or {})
+            properties.update(change.set_properties)
+            for key in change.unset_properties:
+                properties.pop(key, None)
+            meta['properties'] = properties
+            for field in metadata.FIELDS:
+                value = getattr(change, field)
+                if value is not None:
+                    meta[field] = value
+        self._change_sidecar(remote_id, apply)
+
+    def deprecate(self, remote_id, replacement=None, deprecate_at=None):
+        def apply(meta):
+            meta['deprecated'] = {
+                'replacement': replacement,
+                'deprecate_at': deprecate_at or timeutils.utcnow().replace(
+                    microsecond=0).isoformat()}
+        self._change_sidecar(remote_id, apply)
+
+    def undeprecate(self, remote_id):
+        self._change_sidecar(remote_id,
+                             lambda meta: meta.pop('deprecated', None))
 
     def delete(self, remote_id):
         # Another project's image is not there for this one: deleting it

@@ -20,7 +20,9 @@ rules = [
           [('GET', '/v1/images/{image_id}')]),
     _rule('list', base.ADMIN_OR_PROJECT_READER, 'List images.',
           [('GET', '/v1/images')]),
-    _rule('update', base.ADMIN_OR_PROJECT_MEMBER, 'Rename an image.',
+    _rule('update', base.ADMIN_OR_PROJECT_MEMBER,
+          'Rename an image; from API 1.1 change its metadata in every '
+          'cloud that holds it.',
           [('PATCH', '/v1/images/{image_id}')]),
     _rule('delete', base.ADMIN_OR_PROJECT_MEMBER,
           'Delete an image record and its staged data.',
@@ -37,6 +39,12 @@ rules = [
     _rule('refresh', base.ADMIN_OR_PROJECT_MEMBER,
           'Check every location of an image in its cloud now.',
           [('POST', '/v1/images/{image_id}/refresh')]),
+    _rule('deprecate', base.ADMIN_OR_PROJECT_MEMBER,
+          'Deprecate an image in every cloud that holds it.',
+          [('POST', '/v1/images/{image_id}/deprecate')]),
+    _rule('undeprecate', base.ADMIN_OR_PROJECT_MEMBER,
+          'Undo the deprecation of an image in every cloud.',
+          [('POST', '/v1/images/{image_id}/undeprecate')]),
 ]
 
 

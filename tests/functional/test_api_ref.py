@@ -46,6 +46,8 @@ PROJECT = dict(LATEST, **{'X-Project-Id': 'demo',
                           'X-Roles': 'member,reader'})
 ADMIN = dict(LATEST, **{'X-Project-Id': 'demo',
                         'X-Roles': 'admin,member,reader'})
+# Calls of API 1.1 (image lifecycle); the samples show the latest.
+LIFECYCLE = PROJECT
 JOB_TIMEOUT = 120
 V12 = {'OpenStack-API-Version': 'cloud-image-manager 1.2'}
 # The URL import reads from an HTTP server the test starts on 127.0.0.1.
@@ -331,8 +333,27 @@ class ApiRefScenarioMixin:
         self.wait_job(job['id'])
         self.call('GET', '/v1/images', 200, response='images-list-resp.json')
         self.call('GET', image_path, 200, response='image-show-resp.json')
-        self.call('PATCH', image_path, 200, request='image-update-req.json',
-                  response='image-update-resp.json')
+        # At 1.1 and later a rename reaches the clouds too: a job.
+        renamed = self.call('PATCH', image_path, 202,
+                            request='image-update-req.json',
+                            response='image-update-resp.json')
+        self.wait_job(renamed['job_id'])
+
+        # 1.1: metadata in every copy, deprecation
+        updated = self.call('PATCH', image_path, 202,
+                            request='image-update-metadata-req.json',
+                            response='image-update-metadata-resp.json',
+                            headers=LIFECYCLE)
+        self.wait_job(updated['job_id'])
+        job = self.call('POST', image_path + '/deprecate', 202,
+                        request='image-deprecate-req.json',
+                        response='image-deprecate-resp.json',
+                        headers=LIFECYCLE)
+        self.wait_job(job['id'])
+        job = self.call('POST', image_path + '/undeprecate', 202,
+                        response='image-undeprecate-resp.json',
+                        headers=LIFECYCLE)
+        self.wait_job(job['id'])
 
         # Sync to one more cloud, locations, refresh
         job = self.call('POST', image_path + '/sync', 202,
@@ -528,6 +549,8 @@ class SamplesCoverageTest(testtools.TestCase):
             'PUT /v1/images/{image_id}/file', 'POST /v1/images/adopt',
             'POST /v1/images/{image_id}/sync',
             'POST /v1/images/{image_id}/refresh',
+            'POST /v1/images/{image_id}/deprecate',
+            'POST /v1/images/{image_id}/undeprecate',
             'GET /v1/images/{image_id}/locations',
             'POST /v1/images/{image_id}/locations',
             'DELETE /v1/images/{image_id}/locations/{cloud}',

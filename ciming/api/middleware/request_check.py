@@ -195,7 +195,10 @@ def _check_body(environ, route):
         return
     if route.body is None:
         raise exception.Invalid(reason='this call takes no body')
-    if media_type != routes.JSON or params not in ('', 'charset=utf-8'):
+    accepted = (routes.JSON,)
+    if (route.method, route.path) in routes.MERGE_PATCH_ROUTES:
+        accepted += (routes.MERGE_PATCH,)
+    if media_type not in accepted or params not in ('', 'charset=utf-8'):
         raise exception.UnsupportedMediaType(
             content_type=_quote(environ.get('CONTENT_TYPE') or 'none'),
             expected=routes.JSON)

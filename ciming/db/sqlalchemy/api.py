@@ -245,6 +245,8 @@ class Connection(uploads.UploadLeases, api.Connection):
         values.setdefault('state', states.JOB_PENDING)
         image_status = values.pop('image_status', None)
         expected_image_status = values.pop('expected_image_status', None)
+        # Written with the job, once it is sure no other job runs.
+        image_values = values.pop('image_values', None)
         job = models.Job(**values)
         with _session_for_write() as session:
             # Lock the image row so two requests cannot both start a job.
@@ -262,6 +264,8 @@ class Connection(uploads.UploadLeases, api.Connection):
                     reason='expected %s' % ', '.join(expected_image_status))
             if image_status is not None:
                 image.status = image_status
+            for key, value in (image_values or {}).items():
+                setattr(image, key, value)
             session.add(job)
             for cloud_id in target_cloud_ids:
                 session.add(models.JobTarget(job_id=job.id,

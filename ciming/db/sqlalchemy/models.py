@@ -69,6 +69,11 @@ class Image(BASE, TimestampMixin):
     upload_host = sa.Column(sa.String(NAME_LEN), nullable=True)
     upload_pid = sa.Column(sa.Integer, nullable=True)
     upload_heartbeat_at = sa.Column(sa.DateTime, nullable=True)
+    # A metadata change some clouds do not have yet (see
+    # ciming.common.metadata); empty once every cloud has it.
+    pending_metadata = sa.Column(db_types.JsonEncodedDict, nullable=True)
+    deprecated = sa.Column(sa.Boolean, nullable=False, default=False,
+                           server_default=sa.false())
 
     locations = orm.relationship(
         'Location', lazy='selectin', cascade='all, delete-orphan',

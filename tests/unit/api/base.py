@@ -31,6 +31,7 @@ class FakeConductorAPI:
         self.refreshed = {}
         self.error = None
         self.describes_locations = True
+        self.runs_metadata_jobs = True
 
     def _record(self, name, **kwargs):
         self.calls.append((name, kwargs))
@@ -40,9 +41,14 @@ class FakeConductorAPI:
     def called(self, name):
         return [kwargs for call, kwargs in self.calls if call == name]
 
-    def run_job(self, context, job_id, host=None, credentials=None):
+    def run_job(self, context, job_id, host=None, credentials=None,
+                metadata=False):
+        extra = {'metadata': True} if metadata else {}
         self._record('run_job', job_id=job_id, host=host,
-                     credentials=credentials)
+                     credentials=credentials, **extra)
+
+    def can_run_metadata_jobs(self):
+        return self.runs_metadata_jobs
 
     def cancel_job(self, context, job_id):
         self._record('cancel_job', job_id=job_id)

@@ -6,6 +6,7 @@ from ciming.api.controllers.v1 import versions
 from tests.unit.api import base
 
 HEADER = 'OpenStack-API-Version'
+MAX = versions.MAX_VERSION_STRING
 
 
 class VersionsTestCase(base.APITestCase):
@@ -34,6 +35,12 @@ class VersionsTestCase(base.APITestCase):
                             headers={HEADER: 'cloud-image-manager 1.0'})
         self.assertEqual(200, response.status_int)
         self.assertEqual('cloud-image-manager 1.0', response.headers[HEADER])
+
+    def test_lifecycle_microversion_accepted(self):
+        response = self.get('/v1/clouds',
+                            headers={HEADER: 'cloud-image-manager 1.1'})
+        self.assertEqual(200, response.status_int)
+        self.assertEqual('cloud-image-manager 1.1', response.headers[HEADER])
 
     def test_latest_is_the_maximum(self):
         response = self.get('/v1', headers={HEADER: 'cloud-image-manager '

@@ -100,6 +100,30 @@ class VersionCapTestCase(base.TestCase):
         for _kind, _method, _version, kwargs in self.sent:
             self.assertNotIn('credentials', kwargs)
 
+    def test_metadata_jobs_are_sent_at_1_5(self):
+        api = self._api()
+        self.assertTrue(api.can_run_metadata_jobs())
+        api.run_job(self.ctx, 'job', metadata=True)
+        api.run_job(self.ctx, 'job', credentials={'c': {'x': 1}},
+                    metadata=True)
+        self.assertEqual([('cast', 'run_job', '1.5'),
+                          ('cast', 'run_job', '1.5')], self._versions())
+        # The flag itself is not sent: the job's action says it all.
+        self.assertEqual([{'job_id': 'job'},
+                          {'job_id': 'job', 'credentials': {'c': {'x': 1}}}],
+                         [kwargs for _k, _m, _v, kwargs in self.sent])
+
+    def test_capped_below_1_5_refuses_metadata_jobs(self):
+        api = self._api('1.4')
+        self.assertFalse(api.can_run_metadata_jobs())
+        error = self.assertRaises(exception.ConductorVersionCapped,
+                                  api.run_job, self.ctx, 'job',
+                                  metadata=True)
+        self.assertIn('1.5', error.message)
+        self.assertEqual([], self.sent)
+        api.run_job(self.ctx, 'job')
+        self.assertEqual([('cast', 'run_job', '1.0')], self._versions())
+
     def test_every_version_sent_is_within_the_cap(self):
         """No call reaches oslo.messaging's RPCVersionCapError (a 500)."""
         api = self._api('1.1')
@@ -128,7 +152,8 @@ def _version(text):
 # Example arguments of every RPC method, by parameter name.
 _ARGUMENTS = {'context': 'ctx', 'job_id': 'j', 'cloud_id': 'c',
               'image_id': 'i', 'remote_id': 'r', 'force': True,
-              'credentials': {'c': {'token': 't'}}, 'host': None}
+              'credentials': {'c': {'token': 't'}}, 'host': None,
+              'metadata': True}
 
 
 class VersionsInSyncTest(testtools.TestCase):

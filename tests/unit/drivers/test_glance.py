@@ -114,7 +114,8 @@ class NormalizeTestCase(base.TestCase):
             visibility='private',
             properties={'hw_disk_bus': 'scsi', 'os_distro': 'cirros',
                         'owner_specified.openstack.md5': 'x',
-                        'ciming_image_id': 'ours'}), remote)
+                        'ciming_image_id': 'ours'},
+            tags=['t'], protected=False, min_disk=0, min_ram=0), remote)
 
     def test_sparse_image(self):
         remote = glance.GlanceDriver._normalize({'id': 'g-2',

@@ -44,17 +44,19 @@ from pecan import rest
 
 from ciming.api import cloud_types
 from ciming.api.controllers.v1 import image_file
+from ciming.api.controllers.v1 import image_lifecycle
 from ciming.api.controllers.v1 import locations
 from ciming.api import job_records
 from ciming.api import request_credentials
+from ciming.api.schemas import image_lifecycle as lifecycle_schemas
 from ciming.api.schemas import images as schemas
+from ciming.api import sync_source
 from ciming.api import url_import
 from ciming.api import utils
 from ciming.api import views
 from ciming.common import exception
 from ciming.common import staging
 from ciming.common import states
-from ciming.conf import CONF
 
 SORT_KEYS = ('created_at', 'updated_at', 'name', 'size', 'status')
 SORT_DIRS = ('asc', 'desc')
@@ -66,7 +68,8 @@ _SYNCABLE = states.IMAGE_RESTING_STATES
 class ImagesController(rest.RestController):
 
     _custom_actions = {'sync': ['POST'], 'adopt': ['POST'],
-                       'refresh': ['POST']}
+                       'refresh': ['POST'], 'deprecate': ['POST'],
+                       'undeprecate': ['POST']}
 
     @pecan.expose()
     def _lookup(self, image_id, subresource=None, *remainder):
@@ -115,7 +118,9 @@ class ImagesController(rest.RestController):
 
     @pecan.expose('json')
     def post(self):
-        body = utils.load_body(url_import.create_schema(schemas.CREATE))
+        body = utils.load_body(url_import.create_schema(
+            lifecycle_schemas.CREATE if utils.allow_lifecycle()
+            else schemas.CREATE))
         context = utils.context()
         utils.authorize('ciming:image:create', utils.project_target())
         source, supplied = url_import.from_body(body)
@@ -128,6 +133,8 @@ class ImagesController(rest.RestController):
             'disk_format': disk_format,
             'container_format': body.get('container_format', 'bare'),
             'status': states.IMAGE_QUEUED,
+            'pending_metadata': image_lifecycle.pending_on_create(
+                body, [c.id for c in clouds]),
         }, [c.id for c in clouds])
         pecan.response.status = 201
         pecan.response.location = utils.url('v1', 'images', image.id)
@@ -136,9 +143,13 @@ class ImagesController(rest.RestController):
 
     @pecan.expose('json')
     def patch(self, image_id):
-        body = utils.load_body(schemas.UPDATE)
+        lifecycle = utils.allow_lifecycle()
+        body = utils.load_body(lifecycle_schemas.UPDATE if lifecycle
+                               else schemas.UPDATE)
         image = utils.check_image_policy_and_retrieve('ciming:image:update',
                                                       image_id)
+        if lifecycle:
+            return image_lifecycle.update(image, body)
         if body:
             image = pecan.request.dbapi.update_image(image.id, body)
         return views.image(image)
@@ -168,8 +179,28 @@ class ImagesController(rest.RestController):
         pecan.response.status = 204
 
     @pecan.expose('json')
+    def deprecate(self, image_id):
+        utils.require_lifecycle()
+        body = utils.load_body(lifecycle_schemas.DEPRECATE, allow_empty=True)
+        image = utils.check_image_policy_and_retrieve(
+            'ciming:image:deprecate', image_id)
+        return job_records.accepted(
+            image_lifecycle.set_deprecation(image, body, True))
+
+    @pecan.expose('json')
+    def undeprecate(self, image_id):
+        utils.require_lifecycle()
+        utils.load_body(lifecycle_schemas.UNDEPRECATE, allow_empty=True)
+        image = utils.check_image_policy_and_retrieve(
+            'ciming:image:undeprecate', image_id)
+        return job_records.accepted(
+            image_lifecycle.set_deprecation(image, {}, False))
+
+    @pecan.expose('json')
     def sync(self, image_id):
-        body = utils.load_body(schemas.SYNC, allow_empty=True)
+        body = utils.load_body(lifecycle_schemas.SYNC
+                               if utils.allow_lifecycle() else schemas.SYNC,
+                               allow_empty=True)
         dbapi = pecan.request.dbapi
         image = utils.check_image_policy_and_retrieve('ciming:image:sync',
                                                       image_id)
@@ -180,14 +211,24 @@ class ImagesController(rest.RestController):
                 body['targets'], image.project_id, image.disk_format)]
         else:
             wanted = [cloud_id for cloud_id in existing
-                      if _can_import(cloud_id, image.disk_format)]
+                      if sync_source.can_import(cloud_id, image.disk_format)]
         new = [cloud_id for cloud_id in wanted if cloud_id not in existing]
         targets = [cloud_id for cloud_id in wanted
                    if cloud_id in new
                    or existing[cloud_id].status != states.LOC_ACTIVE]
-        if not targets:
+        metadata_only, values = [], {}
+        if body.get('metadata'):
+            metadata_only, values = image_lifecycle.sync_metadata(
+                image, supplied, targets)
+        if not targets and not metadata_only:
             raise exception.NothingToSync(image=image.id)
-        source, host = _sync_source(image, supplied)
+        if not targets:
+            return job_records.accepted(image_lifecycle.start_job(
+                image, states.ACTION_UPDATE, values, metadata_only,
+                supplied))
+        source, host = sync_source.choose(image, supplied)
+        if metadata_only:
+            source = dict(source, metadata_only=metadata_only)
 
         for cloud_id in new:
             dbapi.set_location(image.id, cloud_id,
@@ -200,7 +241,8 @@ class ImagesController(rest.RestController):
                 'source': source,
                 'image_status': states.IMAGE_IMPORTING,
                 'expected_image_status': list(_SYNCABLE),
-            }, targets, supplied)
+                'image_values': values,
+            }, targets + metadata_only, supplied)
         except BaseException:
             for cloud_id in new:
                 dbapi.delete_location(image.id, cloud_id)
@@ -280,71 +322,3 @@ class ImagesController(rest.RestController):
         results = pecan.request.rpcapi.refresh_image(
             utils.context(), image.id, credentials=supplied)
         return locations.live_locations(image.id, results)
-
-
-def _capabilities(cloud_id):
-    """A location's cloud capabilities; None if its driver is gone."""
-    cloud = pecan.request.dbapi.get_cloud(cloud_id)
-    return cloud_types.capabilities_or_none(cloud.type)
-
-
-def _can_import(cloud_id, disk_format):
-    capabilities = _capabilities(cloud_id)
-    return bool(capabilities and capabilities.can_import
-                and cloud_types.can_receive(
-                    pecan.request.dbapi.get_cloud(cloud_id), disk_format))
-
-
-def _sync_source(image, supplied=None):
-    """Where a sync reads the data: staging, else a cloud holding it.
-
-    Returns the job's source and the host its cast must go to (None for
-    any conductor). Of the clouds, the first active copy in a cloud that
-    can export is recorded; the conductor, which holds the drivers and
-    credentials, reads from whichever copy it can reach (this one
-    first). A cloud that can export only some images (Compute Engine)
-    is asked about this one first; when it is the only copy and cannot
-    be exported, the request is refused with the cloud's reason.
-    """
-    if image.staged:
-        host = None if CONF.staging.shared else image.staged_host
-        return {'type': 'staging', 'host': image.staged_host}, host
-    refused = None
-    for loc in image.locations:
-        if loc.status != states.LOC_ACTIVE:
-            continue
-        capabilities = _capabilities(loc.cloud_id)
-        if not capabilities or not capabilities.can_export:
-            continue
-        if capabilities.exports_per_image:
-            refusal = _export_refusal(image, loc, supplied)
-            if refusal is not None:
-                refused = refused or refusal
-                continue
-        return {'type': 'cloud', 'cloud_id': loc.cloud_id,
-                'remote_id': loc.remote_id}, None
-    if refused is not None:
-        raise refused
-    raise exception.NoSyncSource(image=image.id)
-
-
-def _export_refusal(image, loc, supplied):
-    """SourceCannotExport when the copy at ``loc`` cannot be read back.
-
-    When the cloud cannot be asked now (no credentials, unreachable),
-    the job tries it and reports what it finds.
-    """
-    try:
-        remote = pecan.request.rpcapi.verify_location(
-            utils.context(), image.id, loc.cloud_id, loc.remote_id,
-            force=True, credentials=supplied)
-    except exception.CimingException:
-        return None
-    if remote.get('exportable') is not False:
-        return None
-    cloud = pecan.request.dbapi.get_cloud(loc.cloud_id)
-    return exception.SourceCannotExport(
-        cloud=cloud.name, remote_id=loc.remote_id,
-        reason='Compute Engine does not give image data back and the '
-               'tarball this image was made from is gone; export it with '
-               'Google\'s tools (see the Google Cloud guide)')

@@ -26,6 +26,7 @@ from ciming.api.schemas import locations as schemas
 from ciming.api import utils
 from ciming.api import views
 from ciming.common import exception
+from ciming.common import metadata
 from ciming.common import states
 
 _HASH_FIELDS = ('size', 'checksum', 'os_hash_algo', 'os_hash_value')
@@ -39,16 +40,26 @@ def _filled_in(image, remote):
 
 
 def live_locations(image_id, results):
-    """Locations after a refresh, each with the cloud's live metadata."""
+    """Locations after a refresh, each with the cloud's live metadata.
+
+    From 1.1 each also names the metadata keys in which its copy differs
+    from the others (``metadata_drift``; null where it was not read).
+    """
     image = pecan.request.dbapi.get_image(image_id)
     names = utils.CloudNames(image.project_id)
+    remotes = {loc.cloud_id: results[loc.cloud_id]['remote']
+               for loc in image.locations
+               if (results.get(loc.cloud_id) or {}).get('remote')}
+    drift = metadata.drift(remotes, image.pending_metadata)
     shaped = []
     for loc in image.locations:
         view = views.location(loc, names)
         live = results.get(loc.cloud_id) or {}
-        view['remote'] = live.get('remote')
+        view['remote'] = views.remote(live.get('remote'))
         if live.get('error') and not view['error']:
             view['error'] = live['error']
+        if utils.allow_lifecycle():
+            view['metadata_drift'] = drift.get(loc.cloud_id)
         shaped.append(view)
     return {'locations': shaped}
 

@@ -14,6 +14,9 @@ HEADER = 'OpenStack-API-Version'
 
 # v1.0: clouds, images, uploads, locations, sync and jobs.
 MINOR_0_INITIAL_VERSION = 0
+# v1.1: image lifecycle: metadata on create, PATCH of the copies' metadata
+# (update jobs), deprecate/undeprecate, metadata drift, sync of metadata.
+MINOR_1_LIFECYCLE = 1
 # v1.2: POST /v1/images imports from a URL ("source": {"url", ...}).
 MINOR_2_URL_IMPORT = 2
 # v1.3: what data is where: an image's virtual_size, each location's
