@@ -314,3 +314,9 @@ class ConversionFailed(CimingException):
     _msg_fmt = _('Converting the image from %(source)s to %(target)s '
                  'failed: %(reason)s')
     code = 'conversion_failed'
+
+
+class SourceCannotExport(Invalid):
+    _msg_fmt = _('Cloud %(cloud)s cannot export image %(remote_id)s: '
+                 '%(reason)s')
+    code = 'source_cannot_export'

@@ -4,6 +4,7 @@ from oslo_config import cfg
 
 from ciming.conf import all_in_one
 from ciming.conf import api
+from ciming.conf import aws
 from ciming.conf import conductor
 from ciming.conf import conversion
 from ciming.conf import database
@@ -21,6 +22,7 @@ CONF = cfg.CONF
 
 all_in_one.register_opts(CONF)
 api.register_opts(CONF)
+aws.register_opts(CONF)
 conductor.register_opts(CONF)
 conversion.register_opts(CONF)
 database.register_opts(CONF)

@@ -5,6 +5,7 @@ import oslo_messaging as messaging
 
 from ciming.conf import all_in_one
 from ciming.conf import api
+from ciming.conf import aws
 from ciming.conf import conductor
 from ciming.conf import conversion
 from ciming.conf import database
@@ -24,6 +25,7 @@ def list_opts():
         ('DEFAULT', default.opts),
         ('all_in_one', all_in_one.opts),
         ('api', api.opts),
+        ('aws', aws.opts),
         ('conductor', conductor.opts),
         ('conversion', conversion.opts),
         ('database', database.list_opts()),
@@ -53,4 +55,6 @@ def update_opt_defaults():
     messaging.set_transport_defaults(control_exchange=CONTROL_EXCHANGE)
     log.set_defaults(default_log_levels=log.get_default_log_levels() + [
         'stevedore=INFO', 'taskflow=WARNING', 'amqp=WARNING',
-        'oslo.messaging=INFO', 'oslo_messaging=INFO'])
+        'oslo.messaging=INFO', 'oslo_messaging=INFO',
+        # botocore's DEBUG lines carry signed headers and session tokens.
+        'botocore=WARNING', 'boto3=WARNING'])

@@ -32,6 +32,10 @@ class Capabilities:
     can_update_metadata: bool = False
     # deprecate(): mark a remote image as deprecated.
     can_deprecate: bool = False
+    # Whether a given image can be exported depends on the image (a
+    # Compute Engine image only while its tarball exists): see
+    # RemoteImage.exportable.
+    exports_per_image: bool = False
 
     def accepts(self, disk_format):
         return self.disk_formats is None or disk_format in self.disk_formats
@@ -52,9 +56,15 @@ class RemoteImage:
     status: str = None
     visibility: str = None
     properties: dict = dataclasses.field(default_factory=dict)
+    # For clouds whose capabilities say exports_per_image: whether
+    # open_export() can read this image; None elsewhere.
+    exportable: bool = None
 
     def to_dict(self):
-        return dataclasses.asdict(self)
+        found = dataclasses.asdict(self)
+        if found['exportable'] is None:
+            del found['exportable']  # the other clouds' shape is unchanged
+        return found
 
 
 # Compared strongest first: the first difference found is reported.

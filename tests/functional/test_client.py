@@ -23,6 +23,7 @@ import testtools
 from testtools import content
 
 from ciming.client import client as ciming_client
+from tests.functional import aws_env
 from tests.functional import base
 
 MiB = base.MiB
@@ -411,3 +412,42 @@ class AllInOneCLITest(testtools.TestCase):
         self.assertOneLineError(err, 'Cannot reach the CIMinG API')
         _out, err = self.ciming('job', 'show', 'x', '--wait', expect=1)
         self.assertOneLineError(err, 'HTTP 404')
+
+    def test_openstack_plugin_aws_cloud_end_to_end(self):
+        moto = aws_env.server()
+        profile = os.path.join(self.dir, 'aws-credentials')
+        with open(profile, 'w') as out:
+            out.write('[test]\naws_access_key_id = %s\n'
+                      'aws_secret_access_key = %s\n' % (
+                          aws_env.KEYS['aws_access_key_id'],
+                          aws_env.KEYS['aws_secret_access_key']))
+        credentials = os.path.join(self.dir, 'credentials.yaml')
+        with open(credentials, 'w') as out:
+            out.write('aws-x:\n  aws_profile: test\n'
+                      '  aws_credentials_file: %s\n' % profile)
+        cloud = self.openstack_json(
+            'cloud', 'create', 'aws-x', '--type', 'aws', '--region',
+            'us-east-1', '--option', 'endpoint_url=%s' % moto.endpoint)
+        self.assertEqual('aws', cloud['Type'])
+        valid = self.openstack_json('cloud', 'validate', 'aws-x',
+                                    '--credentials-file', credentials)
+        self.assertTrue(valid['Valid'])
+
+        data = self.data_file('aws.raw', 3 * MiB + 1)
+        out, err = self.openstack(
+            'image', 'create', 'to-aws', '--file', data, '--disk-format',
+            'raw', '--container-format', 'bare', '--target', 'dev-a',
+            '--target', 'aws-x', '--credentials-file', credentials,
+            '--wait', '-f', 'json')
+        image = json.loads(out)
+        self.assertEqual('active', image['Status'], err)
+        rows = self.openstack_json('image', 'availability', '--name',
+                                   'to-aws')
+        # Every cloud is a column; dev-b does not hold the image.
+        self.assertEqual([{'ID': image['ID'], 'Name': 'to-aws',
+                           'dev-a': 'active', 'dev-b': '',
+                           'aws-x': 'active'}], rows)
+        amis = moto.client('ec2').describe_images(
+            Owners=['self'], Filters=[{'Name': 'tag:ciming-image-id',
+                                       'Values': [image['ID']]}])['Images']
+        self.assertEqual(1, len(amis))

@@ -13,7 +13,9 @@ import uuid
 from keystoneauth1 import exceptions as ks_exc
 import sqlalchemy as sa
 
+from tests.functional import aws_env
 from tests.functional import base
+from tests.functional import gcp_stand_ins
 from tests.functional import test_openstack
 
 MiB = 1024 * 1024
@@ -245,6 +247,76 @@ class CredentialsTest(base.FunctionalTestCase):
                          expect=200)
 
         for canary in (per_request, in_barbican):
+            for response in self.responses:
+                self.assertNotIn(canary, response.text)
+                self.assertNotIn(canary, str(response.headers))
+            for name, path in self.deployment.logs().items():
+                with open(path, errors='replace') as log:
+                    self.assertNotIn(canary, log.read(), name)
+            self.assertNotIn(canary, self._database_dump())
+
+    def test_service_account_keys_appear_nowhere(self):
+        gcp = gcp_stand_ins.StandIns(self, self.make_temp_dir())
+        given = gcp.key
+        stored = gcp_stand_ins.service_account_key(
+            gcp.compute_url + '/token')
+        href = self.store_secret(self.demo_session, stored)
+        gcp_given = self.client.post('/v1/clouds', gcp.cloud_body())
+        gcp_stored = self.client.post('/v1/clouds', dict(
+            gcp.cloud_body(), credential_ref=href))
+        by_request = {gcp_given['name']: given}
+
+        # A local copy too: Compute Engine's cannot be a sync source.
+        local, _ = self.make_cloud(client=self.client)
+        image = self.make_image([local['name'], gcp_given['name']])
+        job = self.client.upload(
+            image['id'], os.urandom(MiB),
+            headers=test_openstack.credentials_header(by_request)).json()
+        self.assertEqual('succeeded', self.wait_job(job['id'])['state'])
+        # The same project through the Barbican-backed record: the copy
+        # is found by its sha512 and linked.
+        job = self.client.post('/v1/images/%s/sync' % image['id'],
+                               {'targets': [gcp_stored['name']],
+                                'credentials': by_request}, expect=202)
+        job = self.wait_job(job['id'])
+        self.assertEqual('succeeded', job['state'], job)
+        self.assertEqual(['linked'], [t['state'] for t in job['targets']])
+        self.client.post('/v1/images/%s/refresh' % image['id'],
+                         {'credentials': by_request}, expect=200)
+        self.assertEqual(1, len(gcp.images()))
+
+        canaries = []
+        for key in (given, stored):
+            canaries.append(key['private_key_id'])
+            # A line of the private key's base64 body.
+            canaries.append(key['private_key'].splitlines()[5])
+        for canary in canaries:
+            for response in self.responses:
+                self.assertNotIn(canary, response.text)
+                self.assertNotIn(canary, str(response.headers))
+            for name, path in self.deployment.logs().items():
+                with open(path, errors='replace') as log:
+                    self.assertNotIn(canary, log.read(), name)
+            self.assertNotIn(canary, self._database_dump())
+
+    def test_aws_canary_keys_in_barbican_appear_nowhere(self):
+        moto = aws_env.server()
+        secret = 'canary-aws-%s' % uuid.uuid4().hex
+        key_id = 'AKIA' + uuid.uuid4().hex.upper()
+        href = self.store_secret(self.demo_session, {
+            'aws_access_key_id': key_id, 'aws_secret_access_key': secret})
+        body = aws_env.cloud_body(moto)
+        body['credential_ref'] = href
+        cloud = self.client.post('/v1/clouds', body)
+        self.client.post('/v1/clouds/%s/validate' % cloud['id'], {},
+                         expect=200)
+        image = self.make_image([cloud['name']])
+        job = self.client.upload(image['id'], os.urandom(MiB)).json()
+        job = self.wait_job(job['id'])
+        self.assertEqual('succeeded', job['state'], job)
+        self.client.get('/v1/clouds/%s/images' % cloud['id'])
+
+        for canary in (secret, key_id):
             for response in self.responses:
                 self.assertNotIn(canary, response.text)
                 self.assertNotIn(canary, str(response.headers))

@@ -50,6 +50,7 @@ import kombu
 import redis
 import sqlalchemy as sa
 
+from tests.functional import aws_env
 from tests.functional import base
 from tests.functional import test_openstack
 
@@ -731,6 +732,42 @@ class CanaryMixin(ResilienceMixin):
             json.dumps(self.surfaces, indent=1, sort_keys=True)))
         self.assertGreater(self.surfaces['after the end']['notifications']
                            + self.surfaces['while running']['notifications'],
+                           0)
+        self.assertEqual([], found)
+
+    def test_aws_canary_credentials_with_a_role_stored_nowhere(self):
+        """AWS keys and an assumed role's external id, per request."""
+        moto = aws_env.server()
+        notifications = self._notification_queue()
+        cloud = self.client.post('/v1/clouds', aws_env.cloud_body(moto))
+        key_id = 'AKIA' + uuid.uuid4().hex.upper()
+        secrets = (CANARY, key_id, 'ext-' + CANARY, 'token-' + CANARY)
+        keys = {'aws_access_key_id': key_id,
+                'aws_secret_access_key': CANARY,
+                'aws_session_token': 'token-' + CANARY,
+                'role_arn': 'arn:aws:iam::123456789012:role/ciming-canary',
+                'external_id': 'ext-' + CANARY,
+                'role_session_name': 'ciming-canary'}
+        header = credentials_header({cloud['id']: keys})
+        secrets += (header['X-CIMinG-Credentials'],)
+        self.client.post('/v1/clouds/%s/validate' % cloud['id'],
+                         {'credentials': {cloud['id']: keys}}, expect=200)
+        path, sha512, _md5 = self.make_data_file(2 * MiB + 3)
+        image = self.make_image([cloud['id']])
+        job = self.client.upload(image['id'], path, headers=header).json()
+        job = self.wait_job(job['id'])
+        self.assertEqual('succeeded', job['state'], job)
+        image = self.client.get('/v1/images/%s' % image['id'])
+        [location] = image['locations']
+        self.assertTrue(location['remote_id'].startswith('ami-'))
+        self.client.get('/v1/images/%s/locations?live=true' % image['id'],
+                        headers=header)
+        received = []
+        base.wait_for(lambda: received.extend(self._drain(notifications))
+                      or any('job.end' in body for body in received), 30,
+                      what='the job.end notification')
+        found = self._search('after the end', secrets, received)
+        self.assertGreater(self.surfaces['after the end']['notifications'],
                            0)
         self.assertEqual([], found)
 

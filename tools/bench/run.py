@@ -3,7 +3,8 @@
 
 ``upload`` is tools/bench/upload_bench.py (the all-in-one and its local
 clouds); ``glance-to-glance`` and ``fan-out`` are
-tools/bench/openstack_bench.py (the environment of tools/functional).
+tools/bench/openstack_bench.py (the environment of tools/functional);
+``aws`` is tools/bench/aws_bench.py (the all-in-one and moto's server).
 Options go to the scenario's script; ``run.py SCENARIO --help`` lists
 them. See tools/bench/README.rst.
 """
@@ -19,6 +20,8 @@ SCENARIOS = {
     'fan-out': ['openstack_bench.py', 'fan-out'],
     'requests': ['openstack_bench.py', 'requests'],
     'footprint': ['openstack_bench.py', 'footprint'],
+    'gcp': ['gcp_bench.py'],
+    'aws': ['aws_bench.py'],
 }
 
 

@@ -35,7 +35,10 @@ class ChooseSource(base.JobTask):
         image = self.dbapi.get_image(image_id)
         candidates = self._candidates(job_id, image, source)
         readable = [c for c in candidates
-                    if (refreshed.get(c.cloud_id) or {}).get('remote')]
+                    if (refreshed.get(c.cloud_id) or {}).get('remote')
+                    # A copy that can say it cannot be exported is not read.
+                    and refreshed[c.cloud_id]['remote'].get(
+                        'exportable') is not False]
         active = [c for c in readable
                   if refreshed[c.cloud_id]['status'] == states.LOC_ACTIVE]
         if not readable:

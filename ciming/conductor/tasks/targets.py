@@ -115,8 +115,12 @@ class FinalizeTarget(base.JobTask):
             discard_remote(driver, remote_id)
             self.fail_target(job_id, image_id, cloud_id, exc)
             return
+        # A cloud may name the finished image otherwise than the record
+        # the data went to (an AWS snapshot, then its AMI).
+        remote_id = remote.remote_id or remote_id
         self.dbapi.update_job_target(job_id, cloud_id, {
-            'state': states.TARGET_ACTIVE, 'bytes_done': expected.size})
+            'state': states.TARGET_ACTIVE, 'bytes_done': expected.size,
+            'remote_id': remote_id})
         self.dbapi.set_location(image_id, cloud_id, dict(
             base.held_data(expected), status=states.LOC_ACTIVE,
             remote_id=remote_id, error=None,

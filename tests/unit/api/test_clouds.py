@@ -57,6 +57,18 @@ class CreateCloudTestCase(base.APITestCase):
                               'options': {'path': 'x', 'url': 'y'}}, 400,
                              'invalid_parameter')
 
+    def test_hostile_disk_formats_option(self):
+        for formats in ('raw', [], ['exe'], [7], [{}], [None],
+                        ['raw'] * 3 + ['vmdk\n']):
+            self._assert_refused({'name': 'x', 'type': 'local',
+                                  'options': {'path': 'x',
+                                              'disk_formats': formats}},
+                                 400, 'invalid_parameter')
+        self._assert_refused({'name': 'x', 'type': 'local',
+                              'options': {'path': 'x',
+                                          'disk_formats': ['raw\u0000']}},
+                             400, 'malformed_body')
+
     def test_openstack_options_are_checked(self):
         for options in ({'auth_url': 'ftp://keystone/v3'},
                         {'interface': 'private'},

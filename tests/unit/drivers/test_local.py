@@ -44,6 +44,23 @@ class LocalDriverTestCase(base.TestCase):
                           local.LocalDriver.validate_options,
                           {'path': 'a', 'bucket': 'b'})
 
+    def test_disk_formats_option_limits_what_the_cloud_takes(self):
+        options = {'path': 'a', 'disk_formats': ['raw']}
+        local.LocalDriver.validate_options(options)
+        self.assertEqual(('raw',),
+                         local.LocalDriver.accepted_formats(options))
+        self.assertIsNone(local.LocalDriver.accepted_formats({'path': 'a'}))
+
+    def test_hostile_disk_formats_options_are_refused(self):
+        for formats in ('raw', [], ['exe'], [1], [None], ['raw\x00'],
+                        ['\ud800'], [['raw']], {'raw': 1}, ['raw'] + ['x']
+                        * 10000, None, True):
+            error = self.assertRaises(
+                exception.InvalidParameterValue,
+                local.LocalDriver.validate_options,
+                {'path': 'a', 'disk_formats': formats})
+            self.assertIn('disk_formats', error.message)
+
     def test_remote_ids_cannot_name_other_files(self):
         for remote_id in ('../x', '/etc/passwd', '.hidden', 'a/b'):
             self.assertRaises(exception.PathOutsideRoot,

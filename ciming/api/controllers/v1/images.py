@@ -181,7 +181,7 @@ class ImagesController(rest.RestController):
                    or existing[cloud_id].status != states.LOC_ACTIVE]
         if not targets:
             raise exception.NothingToSync(image=image.id)
-        source, host = _sync_source(image)
+        source, host = _sync_source(image, supplied)
 
         for cloud_id in new:
             dbapi.set_location(image.id, cloud_id,
@@ -216,6 +216,13 @@ class ImagesController(rest.RestController):
         remote = pecan.request.rpcapi.describe_remote_image(
             context, source.id, body['source']['remote_id'],
             credentials=supplied)
+        if remote.get('exportable') is False and body.get('targets'):
+            raise exception.SourceCannotExport(
+                cloud=source.name, remote_id=remote['remote_id'],
+                reason='Compute Engine does not give image data back and '
+                       'no tarball of this image exists; adopt it '
+                       'without targets, or export it with Google\'s '
+                       'tools first')
         if remote.get('status') not in (None, 'active'):
             raise exception.InvalidState(
                 resource='Image', id=remote['remote_id'],
@@ -282,23 +289,56 @@ def _can_import(cloud_id, disk_format):
                     pecan.request.dbapi.get_cloud(cloud_id), disk_format))
 
 
-def _sync_source(image):
+def _sync_source(image, supplied=None):
     """Where a sync reads the data: staging, else a cloud holding it.
 
     Returns the job's source and the host its cast must go to (None for
     any conductor). Of the clouds, the first active copy in a cloud that
     can export is recorded; the conductor, which holds the drivers and
     credentials, reads from whichever copy it can reach (this one
-    first).
+    first). A cloud that can export only some images (Compute Engine)
+    is asked about this one first; when it is the only copy and cannot
+    be exported, the request is refused with the cloud's reason.
     """
     if image.staged:
         host = None if CONF.staging.shared else image.staged_host
         return {'type': 'staging', 'host': image.staged_host}, host
+    refused = None
     for loc in image.locations:
         if loc.status != states.LOC_ACTIVE:
             continue
         capabilities = _capabilities(loc.cloud_id)
-        if capabilities and capabilities.can_export:
-            return {'type': 'cloud', 'cloud_id': loc.cloud_id,
-                    'remote_id': loc.remote_id}, None
+        if not capabilities or not capabilities.can_export:
+            continue
+        if capabilities.exports_per_image:
+            refusal = _export_refusal(image, loc, supplied)
+            if refusal is not None:
+                refused = refused or refusal
+                continue
+        return {'type': 'cloud', 'cloud_id': loc.cloud_id,
+                'remote_id': loc.remote_id}, None
+    if refused is not None:
+        raise refused
     raise exception.NoSyncSource(image=image.id)
+
+
+def _export_refusal(image, loc, supplied):
+    """SourceCannotExport when the copy at ``loc`` cannot be read back.
+
+    When the cloud cannot be asked now (no credentials, unreachable),
+    the job tries it and reports what it finds.
+    """
+    try:
+        remote = pecan.request.rpcapi.verify_location(
+            utils.context(), image.id, loc.cloud_id, loc.remote_id,
+            force=True, credentials=supplied)
+    except exception.CimingException:
+        return None
+    if remote.get('exportable') is not False:
+        return None
+    cloud = pecan.request.dbapi.get_cloud(loc.cloud_id)
+    return exception.SourceCannotExport(
+        cloud=cloud.name, remote_id=loc.remote_id,
+        reason='Compute Engine does not give image data back and the '
+               'tarball this image was made from is gone; export it with '
+               'Google\'s tools (see the Google Cloud guide)')
