@@ -269,7 +269,14 @@ def copy_ciming(env, source, src_id, targets):
         'credentials': env.credentials([t.name for t in targets])})
     job_id = adopted['job']['id']
     while True:
-        job = client.get('/v1/jobs/%s' % job_id)
+        try:
+            job = client.get('/v1/jobs/%s' % job_id)
+        except (func_base.APIError, requests.ConnectionError) as exc:
+            # The shared Keystone, overloaded, refuses a connection now
+            # and then (503 here): the job goes on, ask again.
+            log('polling job %s: %s' % (job_id, exc))
+            time.sleep(POLL)
+            continue
         if job['state'] in ('succeeded', 'partial', 'failed', 'cancelled'):
             break
         time.sleep(POLL)
