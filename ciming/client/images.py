@@ -97,7 +97,7 @@ class ImageManager(base.Manager):
         raise exceptions.ClientException(
             'More than one image is named %s; use its id' % name_or_id)
 
-    def update(self, image_id, credentials=None, **fields):
+    def update(self, image_id, name=None, credentials=None, **fields):
         """Change an image: a JSON merge patch of ``fields`` (RFC 7396).
 
         ``name`` at any version; ``properties`` (a key set to None is
@@ -107,6 +107,7 @@ class ImageManager(base.Manager):
         ``update`` job doing it.
         """
         body = {}
+        fields = dict(fields, name=name)
         for key, value in fields.items():
             if key == 'properties' and value is not None:
                 # None values are meaningful here: they remove a key.

@@ -431,10 +431,10 @@ class AllInOneCLITest(AllInOneCLIBase):
         cloud = self.openstack_json(
             'cloud', 'create', 'aws-x', '--type', 'aws', '--region',
             'us-east-1', '--option', 'endpoint_url=%s' % moto.endpoint)
-        self.assertEqual('aws', cloud['Type'])
+        self.assertEqual('aws', cloud['type'])
         valid = self.openstack_json('cloud', 'validate', 'aws-x',
                                     '--credentials-file', credentials)
-        self.assertTrue(valid['Valid'])
+        self.assertTrue(valid['valid'])
 
         data = self.data_file('aws.raw', 3 * MiB + 1)
         out, err = self.openstack(
@@ -443,14 +443,14 @@ class AllInOneCLITest(AllInOneCLIBase):
             '--target', 'aws-x', '--credentials-file', credentials,
             '--wait', '-f', 'json')
         image = json.loads(out)
-        self.assertEqual('active', image['Status'], err)
+        self.assertEqual('active', image['status'], err)
         rows = self.openstack_json('image', 'availability', '--name',
                                    'to-aws')
         # Every cloud is a column; dev-b does not hold the image.
-        self.assertEqual([{'ID': image['ID'], 'Name': 'to-aws',
+        self.assertEqual([{'id': image['id'], 'name': 'to-aws',
                            'dev-a': 'active', 'dev-b': '',
                            'aws-x': 'active'}], rows)
         amis = moto.client('ec2').describe_images(
             Owners=['self'], Filters=[{'Name': 'tag:ciming-image-id',
-                                       'Values': [image['ID']]}])['Images']
+                                       'Values': [image['id']]}])['Images']
         self.assertEqual(1, len(amis))

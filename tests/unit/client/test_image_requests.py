@@ -91,7 +91,8 @@ class ImageLifecycleCallsTest(testtools.TestCase):
 
     def test_update_of_a_name_at_1_0_is_plain_json(self):
         client = self.client((1, 0))
-        client.images.update('i', name='new')
+        # The name stays the second argument, as before 1.1.
+        client.images.update('i', 'new')
         [sent] = self.sent
         self.assertEqual('application/json',
                          sent['headers']['Content-Type'])
