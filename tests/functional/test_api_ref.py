@@ -31,7 +31,7 @@ from testtools import content
 import yaml
 
 from tests.functional import base
-from tests.functional import test_url_import
+from tests import local_http
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 SOURCE = os.path.join(TOP, 'api-ref', 'source')
@@ -391,7 +391,7 @@ class ApiRefScenarioMixin:
 
         # Create an image from a URL (API 1.2): the sample's URL and
         # checksum become those of a local server's file.
-        server = self.useFixture(test_url_import.HTTPServerFixture())
+        server = self.useFixture(local_http.HTTPServerFixture())
         with open(data, 'rb') as served:
             server.files['/cirros-0.6.3-x86_64-disk.img'] = served.read()
 

@@ -8,64 +8,17 @@ before any request is made.
 """
 
 import hashlib
-import http.server
 import os
-import threading
 
-import fixtures
 from glanceclient import client as glance_client
 from glanceclient import exc as glance_exc
 
 from tests.functional import base
 from tests.functional import test_openstack
+from tests import local_http
 
 V12 = {'OpenStack-API-Version': 'cloud-image-manager 1.2'}
 MiB = base.MiB
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-
-    def do_GET(self):
-        self.server.requests.append(self.path)
-        data = self.server.files.get(self.path)
-        if data is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header('Content-Length', str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-class HTTPServerFixture(fixtures.Fixture):
-    """An HTTP server on 127.0.0.1 serving ``files`` {path: bytes}."""
-
-    def _setUp(self):
-        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
-                                                      _Handler)
-        self.server.files = {}
-        self.server.requests = []
-        self.port = self.server.server_address[1]
-        thread = threading.Thread(target=self.server.serve_forever,
-                                  daemon=True)
-        thread.start()
-        self.addCleanup(thread.join)
-        self.addCleanup(self.server.server_close)
-        self.addCleanup(self.server.shutdown)
-
-    @property
-    def files(self):
-        return self.server.files
-
-    @property
-    def requests(self):
-        return self.server.requests
-
-    def url(self, path, host='127.0.0.1'):
-        return 'http://%s:%d%s' % (host, self.port, path)
 
 
 class _OpenStackURLTest(base.FunctionalTestCase):
@@ -92,7 +45,7 @@ class _OpenStackURLTest(base.FunctionalTestCase):
                                         'type': 'openstack',
                                         'region': 'RegionOne'})
         self.local, self.local_dir = self.make_cloud(client=self.client)
-        self.http = self.useFixture(HTTPServerFixture())
+        self.http = self.useFixture(local_http.HTTPServerFixture())
         self.data = os.urandom(2 * MiB + 11)
         self.http.files['/images/disk.raw'] = self.data
 
@@ -144,7 +97,7 @@ class URLImportTest(_OpenStackURLTest):
         self.assertEqual(self.data, b''.join(
             self.glance().images.data(copies[0]['id'])))
         # Read once, fanned out to both targets.
-        self.assertEqual(['/images/disk.raw'], self.http.requests)
+        self.assertEqual(['/images/disk.raw'], self.http.paths)
 
     def test_checksum_from_a_sha256sums_file(self):
         self.http.files['/images/SHA256SUMS'] = (

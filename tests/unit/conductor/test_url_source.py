@@ -2,11 +2,9 @@
 
 import datetime
 import hashlib
-import http.server
 import os
 import socket
 import ssl
-import threading
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives import hashes
@@ -19,64 +17,18 @@ from ciming.common import exception
 from ciming.common import states
 from ciming.conductor.tasks import url_source
 from tests import disk_images
+from tests import local_http
 from tests.unit.conductor import base as conductor_base
 
 DATA = os.urandom(1024 * 1024 + 7)
 SHA256 = hashlib.sha256(DATA).hexdigest()
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    """Serves ``server.files`` and ``server.redirects``; records requests.
-
-    ``files`` maps paths to bytes, ``redirects`` paths to a Location.
-    """
-
-    def do_GET(self):
-        self.server.requests.append((self.path, self.headers.get('Host')))
-        if self.path in self.server.redirects:
-            self.send_response(302)
-            self.send_header('Location', self.server.redirects[self.path])
-            self.send_header('Content-Length', '0')
-            self.end_headers()
-            return
-        data = self.server.files.get(self.path)
-        if data is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header('Content-Length', str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-class HTTPServerFixture(fixtures.Fixture):
-
-    def _setUp(self):
-        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
-                                                      _Handler)
-        self.server.files = {}
-        self.server.redirects = {}
-        self.server.requests = []
-        self.port = self.server.server_address[1]
-        thread = threading.Thread(target=self.server.serve_forever,
-                                  daemon=True)
-        thread.start()
-        self.addCleanup(thread.join)
-        self.addCleanup(self.server.server_close)
-        self.addCleanup(self.server.shutdown)
-
-    def url(self, path, host='127.0.0.1'):
-        return 'http://%s:%d%s' % (host, self.port, path)
-
-
 class URLSourceTestCase(conductor_base.LocalCloudsTestCase):
 
     def setUp(self):
         super().setUp()
-        self.http = self.useFixture(HTTPServerFixture())
+        self.http = self.useFixture(local_http.HTTPServerFixture())
         self.http.server.files['/d/img.raw'] = DATA
         self.config(allowed_networks=['127.0.0.1/32'], allowed_ports=[],
                     connect_retries=0, group='url_import')
@@ -320,7 +272,7 @@ class HTTPSSourceTestCase(conductor_base.base.TestCase):
         super().setUp()
         directory = self.useFixture(fixtures.TempDir()).path
         cert, key = _self_signed(directory, 'images.example')
-        self.http = self.useFixture(HTTPServerFixture())
+        self.http = self.useFixture(local_http.HTTPServerFixture())
         self.http.server.files['/d/img.raw'] = DATA
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
