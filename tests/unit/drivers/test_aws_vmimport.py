@@ -13,6 +13,7 @@ import boto3
 from botocore import stub
 
 from ciming.common import exception
+from ciming.common import image_format
 from ciming.conf import CONF
 from ciming.drivers import aws
 from ciming.drivers import aws_vmimport
@@ -213,6 +214,15 @@ class VmImportTestCase(base.TestCase):
         for fmt in ('raw', 'vmdk', 'vhd', 'vhdx'):
             self.assertIn(fmt, accepted)
         self.assertNotIn('qcow2', accepted)
+
+    def test_vm_import_clouds_take_vmdk_without_conversion(self):
+        vm_import = aws.AwsDriver.accepted_formats(
+            {'import_method': 'vm-import', 'import_bucket': BUCKET})
+        ebs = aws.AwsDriver.accepted_formats({})
+        self.assertFalse(image_format.needs_conversion('vmdk', vm_import))
+        self.assertFalse(image_format.needs_conversion('vhd', vm_import))
+        self.assertTrue(image_format.needs_conversion('qcow2', vm_import))
+        self.assertTrue(image_format.needs_conversion('vmdk', ebs))
 
     def test_method_property_overrides_the_cloud(self):
         method = aws_vmimport.method
