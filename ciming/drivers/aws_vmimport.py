@@ -23,6 +23,7 @@ import json
 import re
 import uuid
 
+from botocore import exceptions as botocore_exc
 import jsonschema
 from oslo_log import log
 
@@ -253,8 +254,8 @@ class VmImportMixin:
                           Key=key)
         stored = json.loads((head.get('Metadata') or {}).get(
             _META_PARAMS) or '{}')
-        running = self._import_tasks(key)
-        if running:
+        running = self._import_tasks(key, ('active', 'completed'))
+        if running:  # a resumed finalize: that task, not a second one
             task_id = running[0]['ImportTaskId']
         else:
             task_id = self._start_import(key, image_id, held,
@@ -326,10 +327,8 @@ class VmImportMixin:
         try:
             self._call('delete %s' % key, self._s3().delete_object,
                        Bucket=self._bucket(), Key=key, passthrough=_GONE)
-        except exception.CimingException:
-            raise
-        except Exception:
-            pass
+        except botocore_exc.ClientError:
+            pass  # already gone
 
     def _vm_delete(self, remote_id):
         """Cancel the import, abort the upload, delete the object."""
@@ -341,10 +340,8 @@ class VmImportMixin:
                            ImportTaskId=task['ImportTaskId'],
                            CancelReason='CIMinG job reverted',
                            passthrough=_GONE)
-            except exception.CimingException:
-                raise
-            except Exception:
-                pass
+            except botocore_exc.ClientError:
+                pass  # already over
         for upload_id in self._upload_id(key):
             self._abort_upload(key, upload_id)
         self._delete_object(key)

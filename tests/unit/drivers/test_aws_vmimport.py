@@ -126,7 +126,8 @@ class VmImportTestCase(base.TestCase):
     def expect_import(self, key, fmt='VMDK', role='vmimport', end=None):
         self.ec2_stub.add_response(
             'describe_import_image_tasks', {'ImportImageTasks': []},
-            {'Filters': [{'Name': 'task-state', 'Values': ['active']}]})
+            {'Filters': [{'Name': 'task-state',
+                          'Values': ['active', 'completed']}]})
         self.ec2_stub.add_response(
             'import_image', {'ImportTaskId': TASK},
             {'Description': 'CIMinG image img-1',
@@ -366,6 +367,23 @@ class VmImportTestCase(base.TestCase):
             'describe_import_image_tasks', {'ImportImageTasks': [
                 {'ImportTaskId': TASK, 'Status': 'active', 'Tags': [
                     {'Key': 'ciming-s3-key', 'Value': key}]}]})
+        self.ec2_stub.add_response(
+            'describe_import_image_tasks', {'ImportImageTasks': [
+                {'ImportTaskId': TASK, 'Status': 'completed',
+                 'ImageId': AMI}]}, {'ImportTaskIds': [TASK]})
+        self.expect_ami(key)
+        self.expect_object_deleted(key)
+        image = self.driver.finalize_import(remote_id, self.meta())
+        self.assertEqual(AMI, image.remote_id)
+
+    def test_a_resumed_finalize_takes_the_completed_task_ami(self):
+        remote_id, key = self.prepare()
+        self.expect_object(key)
+        self.ec2_stub.add_response(
+            'describe_import_image_tasks', {'ImportImageTasks': [
+                {'ImportTaskId': TASK, 'Status': 'completed',
+                 'ImageId': AMI, 'Tags': [
+                     {'Key': 'ciming-s3-key', 'Value': key}]}]})
         self.ec2_stub.add_response(
             'describe_import_image_tasks', {'ImportImageTasks': [
                 {'ImportTaskId': TASK, 'Status': 'completed',
