@@ -16,6 +16,11 @@ opts = [
     cfg.FloatOpt('poll_interval', default=2.0, min=0.05,
                  help='Seconds between two checks of a snapshot or an '
                       'AMI.'),
+    cfg.IntOpt('import_part_size', default=64, min=5, max=5120,
+               help='MiB per S3 part when an image goes in through VM '
+                    'Import (one part is held in memory per target).'),
+    cfg.IntOpt('import_timeout', default=14400, min=1,
+               help='Seconds to wait for a VM Import task to end.'),
     cfg.IntOpt('page_size', default=100, min=5, max=1000,
                help='Images asked for per page when listing a cloud.'),
 ]

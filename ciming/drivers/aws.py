@@ -30,11 +30,12 @@ from ciming.drivers import aws_copy
 from ciming.drivers import aws_ebs
 from ciming.drivers import aws_register
 from ciming.drivers import aws_session
+from ciming.drivers import aws_vmimport
 from ciming.drivers import base
 
 LOG = log.getLogger(__name__)
 
-OPTIONS = ('endpoint_url',)
+OPTIONS = ('endpoint_url',) + aws_vmimport.OPTIONS
 _AMI_ID = re.compile(r'^ami-[0-9a-f]{8,17}\Z')
 _SNAPSHOT_ID = re.compile(r'^snap-[0-9a-f]{8,17}\Z')
 _REGION = re.compile(r'^[a-z]{2}(-[a-z0-9]+){1,3}-[0-9]{1,2}\Z')
@@ -52,7 +53,7 @@ def _is_http_url(value):
 
 
 class AwsDriver(aws_copy.CopyMixin, aws_register.RegisterMixin,
-                base.CloudDriver):
+                aws_vmimport.VmImportMixin, base.CloudDriver):
     """AMIs of one AWS account and region, seen with one identity."""
 
     capabilities = base.Capabilities(
@@ -71,6 +72,11 @@ class AwsDriver(aws_copy.CopyMixin, aws_register.RegisterMixin,
         if endpoint is not None and not _is_http_url(endpoint):
             raise exception.InvalidParameterValue(
                 err='endpoint_url must be an http(s) URL.')
+        aws_vmimport.check_options(options)
+
+    @classmethod
+    def accepted_formats(cls, options):
+        return aws_vmimport.accepted_formats(options)
 
     def __init__(self, cloud, credentials=None, project_id=None):
         super().__init__(cloud, credentials=credentials,
@@ -222,18 +228,21 @@ class AwsDriver(aws_copy.CopyMixin, aws_register.RegisterMixin,
         The snapshot's tags carry what finalize_import needs to register
         the AMI, so that a resumed job can do it in another conductor.
         """
-        if not meta.size:
-            raise self._error('an AMI needs the image size up front')
         try:
             register = aws_ami.register_params(meta.properties or {})
-        except aws_ami.MappingError as exc:
+            method = aws_vmimport.choose(self.options, meta)
+        except (aws_ami.MappingError, ValueError) as exc:
             raise self._error(str(exc))
+        if not meta.size and method == aws_vmimport.EBS_DIRECT:
+            raise self._error('an AMI needs the image size up front')
         amis, snapshots = self._ours(image_id)
         for ami in amis:
             self.delete(ami['ImageId'])
         for snapshot_id in snapshots:
             self._delete_snapshot(snapshot_id)
         tags = dict(aws_ami.carried_tags(meta.properties or {}))
+        if method == aws_vmimport.VM_IMPORT:
+            return self._vm_prepare(image_id, meta, register, tags)
         tags.update({aws_ami.ID_TAG: image_id,
                      aws_ami.NAME_TAG: meta.name or image_id,
                      aws_ami.ROOT_TAG: register['RootDeviceName']})
@@ -249,6 +258,9 @@ class AwsDriver(aws_copy.CopyMixin, aws_register.RegisterMixin,
         return started['SnapshotId']
 
     def write_import(self, remote_id, chunks):
+        if aws_vmimport.is_remote_id(remote_id):
+            self._vm_write(remote_id, chunks)
+            return
         if not _SNAPSHOT_ID.match(remote_id or ''):
             raise self._error('%s is not a snapshot in the making'
                               % remote_id)
@@ -275,6 +287,8 @@ class AwsDriver(aws_copy.CopyMixin, aws_register.RegisterMixin,
         """
         if _AMI_ID.match(remote_id or ''):
             return self._verified(self._raw_image(remote_id), expected)
+        if aws_vmimport.is_remote_id(remote_id):
+            return self._vm_finalize(remote_id, expected)
         snapshot = self._snapshot(remote_id)
         tags = aws_ami.tags_of(snapshot)
         image_id = tags.get(aws_ami.ID_TAG)
@@ -307,7 +321,10 @@ class AwsDriver(aws_copy.CopyMixin, aws_register.RegisterMixin,
             pass
 
     def delete(self, remote_id):
-        """Deregister an AMI and delete its snapshots (or a snapshot)."""
+        """Deregister an AMI and its snapshots (or a snapshot, an import)."""
+        if aws_vmimport.is_remote_id(remote_id):
+            self._vm_delete(remote_id)
+            return
         if _SNAPSHOT_ID.match(remote_id or ''):
             snapshot = self._snapshot(remote_id, missing_ok=True)
             if snapshot is None or (

@@ -46,15 +46,16 @@ class RegisterMixin:
                               % (image.remote_id, field, got, want))
         return image
 
-    def _wait(self, what, check):
-        deadline = time.monotonic() + CONF.aws.snapshot_timeout
+    def _wait(self, what, check, timeout=None):
+        timeout = timeout or CONF.aws.snapshot_timeout
+        deadline = time.monotonic() + timeout
         while True:
             done = check()
             if done is not None:
                 return done
             if time.monotonic() > deadline:
                 raise self._error('%s did not end within %d s'
-                                  % (what, CONF.aws.snapshot_timeout))
+                                  % (what, timeout))
             time.sleep(CONF.aws.poll_interval)
 
     def _wait_completed(self, snapshot_id):

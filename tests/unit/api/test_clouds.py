@@ -77,6 +77,29 @@ class CreateCloudTestCase(base.APITestCase):
                                   'options': options}, 400,
                                  'invalid_parameter')
 
+    def test_aws_vm_import_options_are_checked(self):
+        for options in ({'import_method': 'vm-import'},
+                        {'import_method': 'vm-import',
+                         'import_bucket': 'b' * 64},
+                        {'import_bucket': ['bucket']},
+                        {'import_bucket': 'Bad_Bucket'},
+                        {'import_role_name': 'role/x'},
+                        {'import_role_name': 12}):
+            self._assert_refused({'name': 'aws-east', 'type': 'aws',
+                                  'region': 'us-east-1',
+                                  'options': options}, 400,
+                                 'invalid_parameter')
+        self._assert_refused({'name': 'aws-east', 'type': 'aws',
+                              'region': 'us-east-1',
+                              'options': {'import_bucket': 'a\u0000bc'}},
+                             400, 'malformed_body')
+        response = self.post('/v1/clouds', {
+            'name': 'aws-east', 'type': 'aws', 'region': 'us-east-1',
+            'options': {'import_method': 'vm-import',
+                        'import_bucket': 'image-imports',
+                        'import_role_name': 'vmimport'}})
+        self.assertEqual(201, response.status_int, response.text)
+
     def test_openstack_cloud(self):
         response = self.post('/v1/clouds', {
             'name': 'beta', 'type': 'openstack', 'region': 'RegionOne',
