@@ -38,6 +38,8 @@ OWNER_TAG = 'ciming-project-id'
 SIZE_TAG = 'ciming-size'
 SHA512_TAG = 'ciming-sha512'
 MD5_TAG = 'ciming-md5'
+# On an AMI VM Import made: the format AWS converted (its own raw data).
+IMPORT_FORMAT_TAG = 'ciming-import-format'
 NAME_TAG = 'Name'
 # On the snapshot only, until the AMI is registered.
 ROOT_TAG = 'ciming-root-device'
@@ -153,7 +155,9 @@ def normalize(ami):
     """The RemoteImage of a ``describe_images`` entry."""
     tags = tags_of(ami)
     size = _int(tags.get(SIZE_TAG))
-    if size is None:
+    # VM Import's AMI holds AWS's conversion: its volume's size says
+    # nothing about the uploaded data, which a refresh compares.
+    if size is None and IMPORT_FORMAT_TAG not in tags:
         root = ami.get('RootDeviceName')
         for mapping in ami.get('BlockDeviceMappings') or ():
             volume = mapping.get('Ebs', {}).get('VolumeSize')

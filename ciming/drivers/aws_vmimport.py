@@ -44,7 +44,7 @@ DEFAULT_ROLE = 'vmimport'
 FORMATS = ('raw', 'vmdk', 'vhd', 'vhdx')
 _AWS_FORMATS = {'raw': 'RAW', 'vmdk': 'VMDK', 'vhd': 'VHD',
                 'vhdx': 'VHDX'}
-FORMAT_TAG = 'ciming-import-format'
+FORMAT_TAG = aws_ami.IMPORT_FORMAT_TAG
 SOURCE_SHA512_TAG = 'ciming-source-sha512'
 PREFIX = 'vmimport:'
 _KEY_PREFIX = 'ciming-import/'

@@ -16,6 +16,7 @@ from ciming.common import exception
 from ciming.common import image_format
 from ciming.conf import CONF
 from ciming.drivers import aws
+from ciming.drivers import aws_ami
 from ciming.drivers import aws_vmimport
 from ciming.drivers import base as driver_base
 from ciming.drivers import factory
@@ -416,3 +417,27 @@ class VmImportTestCase(base.TestCase):
         for other in ('vmimport:../../etc', 'vmimport:ciming-import/a/b.vmdk',
                       'snap-0123456789abcdef0', None, 3):
             self.assertFalse(aws_vmimport.is_remote_id(other))
+
+
+class VmImportedAmiTestCase(base.TestCase):
+    """An AMI VM Import made holds AWS's conversion, not the upload."""
+
+    def _ami(self, tags):
+        return {'ImageId': 'ami-1', 'State': 'available',
+                'RootDeviceName': '/dev/sda1',
+                'BlockDeviceMappings': [{'DeviceName': '/dev/sda1',
+                                         'Ebs': {'SnapshotId': 'snap-1',
+                                                 'VolumeSize': 8}}],
+                'Tags': [{'Key': k, 'Value': v} for k, v in tags.items()]}
+
+    def test_its_volume_size_is_not_the_data_size(self):
+        remote = aws_ami.normalize(self._ami({
+            aws_ami.ID_TAG: 'i', aws_ami.IMPORT_FORMAT_TAG: 'VMDK'}))
+        self.assertIsNone(remote.size)
+        # Nothing to compare, so a refresh finds no mismatch.
+        self.assertIsNone(driver_base.data_mismatch(
+            driver_base.RemoteImage(remote_id='x', size=12345), remote))
+
+    def test_an_ebs_direct_ami_keeps_its_volume_size(self):
+        remote = aws_ami.normalize(self._ami({aws_ami.ID_TAG: 'i'}))
+        self.assertEqual(8 * 1024 ** 3, remote.size)
