@@ -28,6 +28,7 @@ from ciming.conf import CONF
 from ciming.drivers import aws_ami
 from ciming.drivers import aws_copy
 from ciming.drivers import aws_ebs
+from ciming.drivers import aws_metadata
 from ciming.drivers import aws_register
 from ciming.drivers import aws_session
 from ciming.drivers import base
@@ -52,12 +53,13 @@ def _is_http_url(value):
 
 
 class AwsDriver(aws_copy.CopyMixin, aws_register.RegisterMixin,
-                base.CloudDriver):
+                aws_metadata.AwsMetadataMixin, base.CloudDriver):
     """AMIs of one AWS account and region, seen with one identity."""
 
     capabilities = base.Capabilities(
         can_export=True, can_import=True, disk_formats=('raw',),
-        can_find_by_hash=True, can_copy_server_side=True)
+        can_find_by_hash=True, can_copy_server_side=True,
+        can_update_metadata=True, can_deprecate=True)
     credentials_schema = aws_session.CREDENTIALS_SCHEMA
 
     @classmethod
