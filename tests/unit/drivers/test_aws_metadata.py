@@ -12,6 +12,7 @@ import json
 from botocore import stub
 
 from ciming.common import exception
+from ciming.conductor.tasks import metadata as metadata_task
 from ciming.drivers import aws_ami
 from ciming.drivers import aws_metadata
 from ciming.drivers import base as driver_base
@@ -67,6 +68,18 @@ class AwsMetadataTestCase(test_aws.AwsDriverTestCase):
                                     driver_base.MetadataChange(tags=[]))
         self.assertNotIn('ciming-tags', self.tags(ami_id))
         self.assertEqual([], self.driver.get_image(ami_id).tags)
+
+    def test_the_conductor_task_applies_a_pending_change(self):
+        ami_id = self.ami()
+        metadata_task.ApplyMetadata._apply(self.driver, ami_id, {
+            'properties': {'hw_disk_bus': 'scsi', 'os_distro': None},
+            'tags': ['base', 'lts'], 'visibility': 'shared', 'min_disk': 2,
+            'name': 'debian', 'clouds': ['aws-east']})
+        image = self.driver.get_image(ami_id)
+        self.assertEqual('scsi', image.properties['hw_disk_bus'])
+        self.assertNotIn('os_distro', image.properties)
+        self.assertEqual(['base', 'lts'], image.tags)
+        self.assertEqual('private', image.visibility)
 
     def test_visibility_is_the_launch_permission_of_all(self):
         ami_id = self.ami()

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives import serialization
 
 from ciming.common import exception
+from ciming.conductor.tasks import metadata as metadata_task
 from ciming.drivers import base as driver_base
 from ciming.drivers import factory
 from ciming.drivers import gcp_images
@@ -102,6 +103,24 @@ class GCPMetadataTestCase(base.TestCase):
         self.assertEqual('13', remote.properties['os_version'])
         self.assertNotIn('ciming-image-id', remote.properties)
         self.assertIsNone(remote.tags)  # no notion of tags: not compared
+
+    def test_the_conductor_task_applies_a_pending_change(self):
+        old = self.put_image('debian-1', 'img-1', {'os_distro': 'debian'})
+        new = self.put_image('debian-2', 'img-2')
+        metadata_task.ApplyMetadata._apply(self.driver, old, {
+            'properties': {'hw_disk_bus': 'scsi', 'os_distro': None},
+            'tags': ['base'], 'visibility': 'shared', 'min_disk': 2,
+            'deprecation': {'deprecated': True, 'replacement': 'img-2',
+                            'deprecate_at': None},
+            'clouds': ['gcp-1']})
+        image = self.image(old)
+        self.assertEqual({'ciming-image-id': 'img-1', 'hw_disk_bus': 'scsi'},
+                         image['labels'])
+        self.assertEqual(self.image(new)['selfLink'],
+                         image['deprecated']['replacement'])
+        metadata_task.ApplyMetadata._apply(self.driver, old, {
+            'deprecation': {'deprecated': False}, 'clouds': ['gcp-1']})
+        self.assertNotIn('deprecated', self.image(old))
 
     def test_nothing_to_change_sends_nothing(self):
         name = self.put_image('debian-1', 'img-1', {'a': 'b'})
