@@ -120,6 +120,12 @@ def _described(image):
     return found if isinstance(found, dict) else {}
 
 
+def renamed_description(image, name):
+    """The description of ``image`` naming it ``name`` (images.patch)."""
+    known = dict(_described(image), name=name)
+    return json.dumps({DESCRIPTION_KEY: known}, sort_keys=True)
+
+
 def normalize(image, exportable=None):
     """A Compute Engine image as a :class:`RemoteImage`."""
     known = _described(image)

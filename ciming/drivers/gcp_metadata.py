@@ -16,12 +16,11 @@ properties       labels of the same name (``images.setLabels`` with the
                  (``hw_firmware_type``, ``os_type``, ``architecture``,
                  ``gce_*``) are fixed when the image is made: the same
                  value is accepted, another refused.
-name             left out: an image's name cannot change
-tags,            left out: Compute Engine images have no such notion
-visibility,      (access is IAM's, on the project)
-protected,
-min_disk,
-min_ram
+name             the name CIMinG keeps in the image's description
+                 (``images.patch``); the Compute Engine name, its id
+                 there, cannot change
+others           left out (tags, visibility, protected, min_disk,
+                 min_ram): Compute Engine images have no such notion
 ===============  ==========================================================
 
 Deprecation is Compute Engine's own (``images.deprecate``): state
@@ -40,6 +39,7 @@ from ciming.common import exception
 from ciming.drivers import gcp_images
 
 MAX_LABELS = 64
+MAX_NAME = 255
 _LABEL_KEY = re.compile(r'^[a-z][a-z0-9_-]{0,62}\Z')
 _LABEL_VALUE = re.compile(r'^[a-z0-9_-]{0,63}\Z')
 FIXED_PREFIX = 'gce_'
@@ -92,6 +92,19 @@ def labels_after(image, change):
     return labels
 
 
+def new_name(image, change):
+    """The name to write in the description, or None to leave it."""
+    if change.name is None:
+        return None
+    if not isinstance(change.name, str) or not 0 < len(
+            change.name) <= MAX_NAME:
+        raise Refused('the name must be text of 1 to %d characters'
+                      % MAX_NAME)
+    if gcp_images.normalize(image).name == change.name:
+        return None
+    return change.name
+
+
 def rfc3339(deprecate_at=None):
     """An ISO 8601 time (None: now) as RFC 3339 in UTC."""
     if deprecate_at is None:
@@ -117,8 +130,15 @@ class GCPMetadataMixin:
         image = self._raw_image(remote_id)
         try:
             labels = labels_after(image, change)
+            name = new_name(image, change)
         except Refused as exc:
             raise self._refused(exc)
+        if name is not None:
+            self._wait(self._call(
+                'rename image %s' % remote_id, self._client().images().patch(
+                    project=self.project, image=remote_id, body={
+                        'description': gcp_images.renamed_description(
+                            image, name)})))
         if labels == (image.get('labels') or {}):
             return
         operation = self._call('set the labels of image %s' % remote_id,

@@ -5,6 +5,7 @@ The images are put in the fake as ``images.insert`` leaves them: labels,
 a label fingerprint, a self link; no Cloud Storage is needed.
 """
 
+import json
 import threading
 import uuid
 
@@ -92,8 +93,8 @@ class GCPMetadataTestCase(base.TestCase):
         name = self.put_image('debian-1', 'img-1', {'os_distro': 'debian',
                                                     'old': 'x'})
         self.driver.update_metadata(name, driver_base.MetadataChange(
-            name='ignored', set_properties={'os_version': '13',
-                                            'empty': ''},
+            name='Debian 13',
+            set_properties={'os_version': '13', 'empty': ''},
             unset_properties=['old', 'never_there'], tags=['gold'],
             visibility='public', protected=True, min_disk=1, min_ram=2))
         labels = self.image(name)['labels']
@@ -103,6 +104,29 @@ class GCPMetadataTestCase(base.TestCase):
         self.assertEqual('13', remote.properties['os_version'])
         self.assertNotIn('ciming-image-id', remote.properties)
         self.assertIsNone(remote.tags)  # no notion of tags: not compared
+        # The name is the one in the description; the image's stays.
+        self.assertEqual('Debian 13', remote.name)
+        self.assertEqual('debian-1', remote.remote_id)
+        self.assertEqual('Debian 13', json.loads(
+            self.image(name)['description'])['ciming']['name'])
+
+    def test_a_rename_keeps_what_the_description_holds(self):
+        name = self.put_image('debian-1', 'img-1', description=json.dumps(
+            {'ciming': {'name': 'old', 'size': 5, 'os_hash_value': 'ab'}}))
+        self.driver.update_metadata(name, driver_base.MetadataChange(
+            name='new'))
+        self.assertEqual({'ciming': {'name': 'new', 'size': 5,
+                                     'os_hash_value': 'ab'}},
+                         json.loads(self.image(name)['description']))
+        self.assertEqual('new', self.driver.get_image(name).name)
+        for bad in ('', 'n' * 256, 3):
+            self.assertRaises(exception.DriverError,
+                              self.driver.update_metadata, name,
+                              driver_base.MetadataChange(name=bad))
+        self.assertRaises(exception.DriverError, self.driver._call, 'x',
+                          self.driver._client().images().patch(
+                              project=PROJECT, image=name,
+                              body={'name': 'other'}))
 
     def test_the_conductor_task_applies_a_pending_change(self):
         old = self.put_image('debian-1', 'img-1', {'os_distro': 'debian'})
