@@ -7,14 +7,15 @@ Barbican (see :mod:`ciming.drivers.aws_session`).
 
 Import writes the raw data as blocks of a new snapshot through the EBS
 direct APIs, then registers an AMI on it (:mod:`ciming.drivers.aws_ebs`,
-:mod:`ciming.drivers.aws_ami`); export reads the root snapshot's blocks
-back. Between two regions of one account, ``copy_image`` copies an AMI
-inside AWS and the copy is verified by reading it back.
+:mod:`ciming.drivers.aws_ami`), or goes through S3 and VM Import
+(:mod:`ciming.drivers.aws_vmimport`); export reads the root snapshot's
+blocks back. Between two regions of one account, ``copy_image`` copies
+an AMI inside AWS, verified by reading it back. Metadata and
+deprecation: :mod:`ciming.drivers.aws_metadata`.
 
-The remote id is the snapshot's while the data goes in (``snap-…``) and
-the AMI's once registered (``ami-…``). Both carry the tag
-``ciming-image-id``: a resumed job finds what it made, and a new one
-clears what a failed one left.
+The remote id is the snapshot's while the data goes in (``snap-…``),
+then the AMI's (``ami-…``). Both carry the tag ``ciming-image-id``: a
+resumed job finds what it made, a new one clears what a failed one left.
 """
 
 import re
@@ -28,6 +29,7 @@ from ciming.conf import CONF
 from ciming.drivers import aws_ami
 from ciming.drivers import aws_copy
 from ciming.drivers import aws_ebs
+from ciming.drivers import aws_metadata
 from ciming.drivers import aws_register
 from ciming.drivers import aws_session
 from ciming.drivers import aws_vmimport
@@ -53,30 +55,29 @@ def _is_http_url(value):
 
 
 class AwsDriver(aws_copy.CopyMixin, aws_register.RegisterMixin,
-                aws_vmimport.VmImportMixin, base.CloudDriver):
+                aws_vmimport.VmImportMixin, aws_metadata.AwsMetadataMixin,
+                base.CloudDriver):
     """AMIs of one AWS account and region, seen with one identity."""
 
     capabilities = base.Capabilities(
         can_export=True, can_import=True, disk_formats=('raw',),
-        can_find_by_hash=True, can_copy_server_side=True)
+        can_find_by_hash=True, can_copy_server_side=True,
+        can_update_metadata=True, can_deprecate=True)
     credentials_schema = aws_session.CREDENTIALS_SCHEMA
 
     @classmethod
     def validate_options(cls, options):
-        unknown = set(options) - set(OPTIONS)
+        unknown = ', '.join(sorted(set(options) - set(OPTIONS)))
         if unknown:
             raise exception.InvalidParameterValue(
-                err='Unknown options for an aws cloud: %s.'
-                    % ', '.join(sorted(unknown)))
+                err='Unknown options for an aws cloud: %s.' % unknown)
         endpoint = options.get('endpoint_url')
         if endpoint is not None and not _is_http_url(endpoint):
             raise exception.InvalidParameterValue(
                 err='endpoint_url must be an http(s) URL.')
         aws_vmimport.check_options(options)
 
-    @classmethod
-    def accepted_formats(cls, options):
-        return aws_vmimport.accepted_formats(options)
+    accepted_formats = staticmethod(aws_vmimport.accepted_formats)
 
     def __init__(self, cloud, credentials=None, project_id=None):
         super().__init__(cloud, credentials=credentials,

@@ -28,6 +28,7 @@ Glance property             register_image
 """
 
 import fnmatch
+import json
 import re
 
 from ciming.conf import CONF
@@ -43,8 +44,13 @@ IMPORT_FORMAT_TAG = 'ciming-import-format'
 NAME_TAG = 'Name'
 # On the snapshot only, until the AMI is registered.
 ROOT_TAG = 'ciming-root-device'
+# The image's tags (a JSON list) and its replacement once deprecated (see
+# :mod:`ciming.drivers.aws_metadata`).
+TAGS_TAG = 'ciming-tags'
+REPLACEMENT_TAG = 'ciming-replacement'
 _OURS = (ID_TAG, OWNER_TAG, SIZE_TAG, SHA512_TAG, MD5_TAG, NAME_TAG,
-         ROOT_TAG)
+         ROOT_TAG, TAGS_TAG, REPLACEMENT_TAG)
+RESERVED = frozenset(_OURS)
 
 _ARCHITECTURES = {'x86_64': 'x86_64', 'amd64': 'x86_64',
                   'aarch64': 'arm64', 'arm64': 'arm64',
@@ -60,7 +66,7 @@ _STATES = {'available': 'active', 'pending': 'saving',
            'deregistered': 'deleted', 'disabled': 'deactivated',
            'transient': 'saving'}
 DEFAULT_ROOT_DEVICE = '/dev/xvda'
-_TAG_KEY = re.compile(r'^[\w .:+=@/-]{1,128}\Z')
+TAG_KEY = re.compile(r'^[\w .:+=@/-]{1,128}\Z')
 _MAX_TAGS = 50
 _NOT_NAME = re.compile(r'[^A-Za-z0-9()\[\] ./\'@_-]')
 
@@ -110,7 +116,7 @@ def carried_tags(properties):
         value = properties[key]
         if (key in _OURS or key.startswith('aws:')
                 or not isinstance(value, str) or len(value) > 256
-                or not _TAG_KEY.match(key)):
+                or not TAG_KEY.match(key)):
             continue
         if any(fnmatch.fnmatchcase(key, p) for p in patterns):
             tags[key] = value
@@ -123,6 +129,17 @@ def tag_list(tags):
 
 def tags_of(resource):
     return {t['Key']: t['Value'] for t in resource.get('Tags') or ()}
+
+
+def image_tags(ami):
+    """The image's tags, kept as JSON in the ``ciming-tags`` tag."""
+    try:
+        found = json.loads(tags_of(ami).get(TAGS_TAG) or '[]')
+    except ValueError:
+        return []
+    if not isinstance(found, list):
+        return []
+    return [t for t in found if isinstance(t, str)]
 
 
 def root_snapshot(ami):
@@ -149,6 +166,11 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _protected(value):
+    # 'disabled', 'enabled-with-cooldown', ...; None when not reported.
+    return value.startswith('enabled') if isinstance(value, str) else None
 
 
 def normalize(ami):
@@ -182,4 +204,5 @@ def normalize(ami):
         os_hash_value=tags.get(SHA512_TAG),
         status=_STATES.get(ami.get('State'), ami.get('State')),
         visibility='public' if ami.get('Public') else 'private',
-        properties=properties)
+        properties=properties, tags=image_tags(ami),
+        protected=_protected(ami.get('DeregistrationProtection')))

@@ -22,6 +22,7 @@ from ciming.common import exception
 from ciming.drivers import base
 from ciming.drivers import gcp_access
 from ciming.drivers import gcp_images
+from ciming.drivers import gcp_metadata
 from ciming.drivers import gcp_storage
 from ciming.drivers import gcp_tarball
 
@@ -30,12 +31,13 @@ LOG = log.getLogger(__name__)
 STAGING_PREFIX = 'ciming-staging/'
 
 
-class GCPDriver(base.CloudDriver):
+class GCPDriver(gcp_metadata.GCPMetadataMixin, base.CloudDriver):
     """Compute Engine images of one project, staged in one bucket."""
 
     capabilities = base.Capabilities(
         can_export=True, can_import=True, disk_formats=('raw',),
-        can_find_by_hash=True, exports_per_image=True)
+        can_find_by_hash=True, exports_per_image=True,
+        can_update_metadata=True, can_deprecate=True)
     credentials_schema = gcp_access.CREDENTIALS_SCHEMA
 
     @classmethod

@@ -120,6 +120,12 @@ def _described(image):
     return found if isinstance(found, dict) else {}
 
 
+def renamed_description(image, name):
+    """The description of ``image`` naming it ``name`` (images.patch)."""
+    known = dict(_described(image), name=name)
+    return json.dumps({DESCRIPTION_KEY: known}, sort_keys=True)
+
+
 def normalize(image, exportable=None):
     """A Compute Engine image as a :class:`RemoteImage`."""
     known = _described(image)
@@ -132,6 +138,9 @@ def normalize(image, exportable=None):
         properties['os_type'] = 'windows'
     if features:
         properties['gce_guest_os_features'] = ','.join(features)
+    # Labels set as properties (see gcp_metadata); CIMinG's own are not.
+    properties.update((k, v) for k, v in (image.get('labels') or {}).items()
+                      if not k.startswith('ciming-'))
     if image.get('architecture') in _PROPERTY_OF_ARCHITECTURE:
         properties['architecture'] = _PROPERTY_OF_ARCHITECTURE[
             image['architecture']]
@@ -152,7 +161,8 @@ def normalize(image, exportable=None):
         checksum=text('checksum'), os_hash_algo=text('os_hash_algo'),
         os_hash_value=text('os_hash_value'),
         status=_STATUS.get(image.get('status'), 'unknown'),
-        visibility='private', properties=properties, exportable=exportable)
+        visibility='private', properties=properties, exportable=exportable,
+        tags=None)  # Compute Engine images have no tags
 
 
 def staged_object(image):

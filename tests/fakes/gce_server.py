@@ -3,8 +3,9 @@
 No emulator of the Compute API exists. This one is written from the
 compute v1 discovery document that google-api-python-client ships, for
 the calls CIMinG makes: ``projects.get``, ``images.insert/get/list/
-delete/setLabels`` and ``globalOperations.get/wait``, plus the OAuth
-token endpoint a service-account key names (``token_uri``).
+delete/patch/setLabels/deprecate`` and ``globalOperations.get/wait``,
+plus the OAuth token endpoint a service-account key names
+(``token_uri``).
 
 Like Compute Engine, ``images.insert`` answers with a running operation
 and makes the image from ``rawDisk.source`` in the background, reading
@@ -33,6 +34,13 @@ import uuid
 GiB = 1024 ** 3
 BASE = '/compute/v1/projects/'
 _LABEL = re.compile(r'labels\.([a-z0-9_-]+)\s*=\s*"([^"]*)"')
+_PATCHABLE = ('family', 'description', 'deprecated')
+# DeprecationStatus of the compute v1 discovery document.
+_DEPRECATION_STATES = ('ACTIVE', 'DELETED', 'DEPRECATED', 'OBSOLETE')
+_DEPRECATION_FIELDS = frozenset(('state', 'deprecated', 'obsolete',
+                                 'deleted', 'replacement'))
+_RFC3339 = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?'
+                      r'(Z|[+-]\d\d:\d\d)\Z')
 
 
 class State:
@@ -112,6 +120,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             ('DELETE', ('global', 'images', None)): self.delete_image,
             ('POST', ('global', 'images', None, 'setLabels')):
                 self.set_labels,
+            ('POST', ('global', 'images', None, 'deprecate')):
+                self.deprecate_image,
+            ('PATCH', ('global', 'images', None)): self.patch_image,
             ('GET', ('global', 'operations', None)): self.get_operation,
             ('POST', ('global', 'operations', None, 'wait')):
                 self.wait_operation,
@@ -135,6 +146,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_DELETE(self):
         self._dispatch('DELETE')
+
+    def do_PATCH(self):
+        self._dispatch('PATCH')
 
     # OAuth 2.0: the JWT-bearer grant of a service account
 
@@ -316,6 +330,56 @@ class Handler(http.server.BaseHTTPRequestHandler):
             image['labels'] = dict(body.get('labels') or {})
             image['labelFingerprint'] = uuid.uuid4().hex[:12]
             operation = self._operation(project, 'setLabels', name)
+        self._finish(project, operation)
+        return 200, self.state.operations[(project, operation['name'])]
+
+    def patch_image(self, project, query, body, name):
+        # "Only the following fields can be modified: family,
+        # description, deprecation status."
+        with self.state.lock:
+            image = self.state.images.get((project, name))
+            if image is None:
+                return _error(404, "The resource 'projects/%s/global/images"
+                              "/%s' was not found" % (project, name),
+                              'notFound')
+            fixed = sorted(k for k, v in body.items()
+                           if k not in _PATCHABLE and image.get(k) != v)
+            if fixed:
+                return _error(400, 'Invalid value for field \'resource.%s\''
+                              ': the field cannot be patched' % fixed[0])
+            for field in _PATCHABLE:
+                if field in body:
+                    image[field] = body[field]
+            operation = self._operation(project, 'patch', name)
+        self._finish(project, operation)
+        return 200, self.state.operations[(project, operation['name'])]
+
+    def deprecate_image(self, project, query, body, name):
+        # The body is a DeprecationStatus; ACTIVE clears the image's.
+        state = body.get('state')
+        if state not in _DEPRECATION_STATES:
+            return _error(400, "Invalid value for field 'resource.state': "
+                          "'%s'" % state)
+        unknown = set(body) - _DEPRECATION_FIELDS
+        if unknown:
+            return _error(400, 'Invalid JSON payload received. Unknown '
+                          'name "%s"' % sorted(unknown)[0])
+        for field in ('deprecated', 'obsolete', 'deleted'):
+            if field in body and not _RFC3339.match(str(body[field])):
+                return _error(400, "Invalid value for field 'resource.%s': "
+                              "'%s'. Must be an RFC3339 timestamp"
+                              % (field, body[field]))
+        with self.state.lock:
+            image = self.state.images.get((project, name))
+            if image is None:
+                return _error(404, "The resource 'projects/%s/global/images"
+                              "/%s' was not found" % (project, name),
+                              'notFound')
+            if state == 'ACTIVE':
+                image.pop('deprecated', None)
+            else:
+                image['deprecated'] = dict(body)
+            operation = self._operation(project, 'deprecate', name)
         self._finish(project, operation)
         return 200, self.state.operations[(project, operation['name'])]
 
