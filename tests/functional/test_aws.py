@@ -250,9 +250,11 @@ class AwsCloudsTest(base.FunctionalTestCase):
         # public the launch permission of group "all". (Deprecation is
         # not here: moto does not implement it; see the unit tests.)
         self.client.session.headers.update(V11)
+        local, _ = self.make_cloud()
         image = self.client.post('/v1/images', {
             'name': base.unique_name('tagged-'), 'disk_format': 'raw',
-            'container_format': 'bare', 'targets': [self.aws['east']],
+            'container_format': 'bare',
+            'targets': [local['name'], self.aws['east']],
             'properties': {'os_distro': 'ubuntu', 'os_version': '24.04'}})
         job = self.client.upload(
             image['id'], image_data(),
@@ -279,9 +281,19 @@ class AwsCloudsTest(base.FunctionalTestCase):
             job = self.wait_job(answer['job_id'])
             self.assertEqual(('update', 'succeeded'),
                              (job['action'], job['state']), job)
-            self.assertEqual([(self.aws['east'], 'active')],
-                             [(t['cloud_name'], t['state'])
-                              for t in job['targets']])
+            self.assertEqual(
+                sorted([(local['name'], 'active'),
+                        (self.aws['east'], 'active')]),
+                sorted((t['cloud_name'], t['state'])
+                       for t in job['targets']))
+            # Read back, the copies agree: no drift.
+            live = self.client.get(
+                '/v1/images/%s/locations?live=true' % image['id'],
+                headers=test_openstack.credentials_header(
+                    self.aws_credentials('east')))
+            self.assertEqual({local['name']: [], self.aws['east']: []},
+                             {loc['cloud_name']: loc['metadata_drift']
+                              for loc in live['locations']})
 
         patch({'properties': {'os_distro': 'debian', 'os_version': None,
                               'os_admin_user': 'admin'},

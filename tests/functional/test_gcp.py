@@ -316,6 +316,14 @@ class GCPTest(base.FunctionalTestCase):
         self.assertNotIn('os_version', gce['labels'])
         self.assertEqual(labels['ciming-image-id'],
                          gce['labels']['ciming-image-id'])
+        # Read back, the copies agree: no drift.
+        live = self.client.get('/v1/images/%s/locations?live=true'
+                               % image['id'], headers=self.credentials())
+        self.assertEqual({self.dev_a['id']: [], self.gcp_cloud['id']: []},
+                         {loc['cloud_id']: loc['metadata_drift']
+                          for loc in live['locations']})
+        for loc in live['locations']:
+            self.assertNotIn('fixed_properties', loc['remote'])
 
         # Deprecated with no replacement, then active again.
         job = self.client.post('/v1/images/%s/deprecate' % image['id'],
