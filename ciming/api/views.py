@@ -164,10 +164,12 @@ REMOTE_LIFECYCLE_FIELDS = ('tags', 'protected', 'min_disk', 'min_ram')
 
 def remote(described):
     """A cloud's image as the conductor described it, for this version."""
-    if described is None or utils.allow_lifecycle():
+    if described is None:
         return described
-    return {k: v for k, v in described.items()
-            if k not in REMOTE_LIFECYCLE_FIELDS}
+    # fixed_properties is for comparing copies (metadata_drift), not shown.
+    hidden = ('fixed_properties',) + (
+        () if utils.allow_lifecycle() else REMOTE_LIFECYCLE_FIELDS)
+    return {k: v for k, v in described.items() if k not in hidden}
 
 
 def remote_image(described, tracked_as=None):

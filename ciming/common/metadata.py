@@ -92,11 +92,19 @@ def waits_for(pending, cloud_id):
     return bool(pending) and cloud_id in (pending.get('clouds') or [])
 
 
+def _fixed(remote):
+    """Compared keys of the properties read from the image's own fields."""
+    return {'properties.%s' % k for k in remote.get('fixed_properties') or ()}
+
+
 def compared_values(remote):
     """``{key: value}`` of a copy's metadata that copies should share.
 
     ``remote`` is a RemoteImage as a dict; a field its cloud does not
-    know (None) is left out, tags compare as a set.
+    know (None) is left out, tags compare as a set, and so are the
+    properties its cloud reads from the image's own fields
+    (``fixed_properties``: an AMI's architecture, say), which no change
+    of metadata can set and other clouds do not have.
     """
     values = {}
     for field in COMPARED:
@@ -104,8 +112,10 @@ def compared_values(remote):
         if value is None:
             continue
         values[field] = sorted(value) if field == 'tags' else value
+    fixed = _fixed(remote)
     for key, value in user_properties(remote.get('properties')).items():
-        values['properties.%s' % key] = value
+        if 'properties.%s' % key not in fixed:
+            values['properties.%s' % key] = value
     return values
 
 
@@ -120,14 +130,16 @@ def reference(remotes, pending=None):
     to the earliest copy. A key held by some copies only counts as
     absent in the others. ``pending`` values, still to be applied, win.
     """
-    seen = [compared_values(r) for r in remotes.values()]
+    seen = [(compared_values(r), _fixed(r)) for r in remotes.values()]
     keys = []
-    for values in seen:
+    for values, _ in seen:
         keys.extend(k for k in values if k not in keys)
     result = {}
     for key in keys:
         counts = []
-        for values in seen:
+        for values, fixed in seen:
+            if key in fixed:
+                continue  # this copy's is not metadata: no vote
             value = values.get(key)
             for entry in counts:
                 if entry[0] == value:
@@ -160,9 +172,10 @@ def drift(remotes, pending=None):
     for cloud_id, remote in remotes.items():
         values = compared_values(remote)
         known = {f for f in COMPARED if remote.get(f) is not None}
+        fixed = _fixed(remote)
         differing = set()
         for key, value in wanted.items():
-            if key in COMPARED and key not in known:
+            if key in COMPARED and key not in known or key in fixed:
                 continue  # a field this cloud has no notion of
             if values.get(key) != value:
                 differing.add(_key_name(key))
@@ -184,8 +197,10 @@ def restoring_change(remotes, pending=None):
     properties = {_key_name(k): v for k, v in wanted.items()
                   if k.startswith('properties.')}
     for remote in remotes.values():
+        fixed = remote.get('fixed_properties') or ()
         for key in user_properties(remote.get('properties')):
-            properties.setdefault(key, None)
+            if key not in fixed:
+                properties.setdefault(key, None)
     if properties:
         patch['properties'] = properties
     return patch

@@ -186,6 +186,7 @@ def normalize(ami):
             if volume and mapping.get('DeviceName') == root:
                 size = volume * 1024 ** 3
     properties = {k: v for k, v in tags.items() if k not in _OURS}
+    tagged = set(properties)
     if ami.get('Architecture') in _BACK_ARCHITECTURES:
         properties['hw_architecture'] = _BACK_ARCHITECTURES[
             ami['Architecture']]
@@ -205,4 +206,5 @@ def normalize(ami):
         status=_STATES.get(ami.get('State'), ami.get('State')),
         visibility='public' if ami.get('Public') else 'private',
         properties=properties, tags=image_tags(ami),
-        protected=_protected(ami.get('DeregistrationProtection')))
+        protected=_protected(ami.get('DeregistrationProtection')),
+        fixed_properties=sorted(set(properties) - tagged))

@@ -63,11 +63,17 @@ class RemoteImage:
     protected: bool = None
     min_disk: int = None
     min_ram: int = None
+    # Keys of ``properties`` read from the image's own fields, fixed when
+    # it was made (an AMI's architecture, say), not metadata set on it:
+    # copies are not compared on them (see ciming.common.metadata).
+    fixed_properties: list = dataclasses.field(default_factory=list)
 
     def to_dict(self):
         found = dataclasses.asdict(self)
         if found['exportable'] is None:
             del found['exportable']  # the other clouds' shape is unchanged
+        if not found['fixed_properties']:
+            del found['fixed_properties']
         return found
 
 

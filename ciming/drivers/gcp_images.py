@@ -139,15 +139,19 @@ def normalize(image, exportable=None):
     if features:
         properties['gce_guest_os_features'] = ','.join(features)
     # Labels set as properties (see gcp_metadata); CIMinG's own are not.
-    properties.update((k, v) for k, v in (image.get('labels') or {}).items()
-                      if not k.startswith('ciming-'))
+    labels = {k: v for k, v in (image.get('labels') or {}).items()
+              if not k.startswith('ciming-')}
+    fixed = set(properties) - set(labels)
+    properties.update(labels)
     if image.get('architecture') in _PROPERTY_OF_ARCHITECTURE:
         properties['architecture'] = _PROPERTY_OF_ARCHITECTURE[
             image['architecture']]
+        fixed.add('architecture')
     for field in ('archiveSizeBytes', 'diskSizeGb'):
         if image.get(field) is not None:
-            properties['gce_%s' % re.sub(r'([A-Z])', r'_\1',
-                                         field).lower()] = str(image[field])
+            key = 'gce_%s' % re.sub(r'([A-Z])', r'_\1', field).lower()
+            properties[key] = str(image[field])
+            fixed.add(key)
 
     def text(key):
         value = known.get(key)
@@ -162,7 +166,8 @@ def normalize(image, exportable=None):
         os_hash_value=text('os_hash_value'),
         status=_STATUS.get(image.get('status'), 'unknown'),
         visibility='private', properties=properties, exportable=exportable,
-        tags=None)  # Compute Engine images have no tags
+        tags=None,  # Compute Engine images have no tags
+        fixed_properties=sorted(fixed))
 
 
 def staged_object(image):

@@ -15,6 +15,7 @@ from tests.functional import base
 from tests.functional import test_openstack
 
 MiB = 1024 * 1024
+V11 = {'OpenStack-API-Version': 'cloud-image-manager 1.1'}
 BLOCK = aws_env.BLOCK
 
 
@@ -98,6 +99,15 @@ class AwsCloudsTest(base.FunctionalTestCase):
             image['id'], data, headers=test_openstack.credentials_header(
                 self.aws_credentials())).json()
         return image, self.wait_job(job['id'])
+
+    def tags_of(self, image_id):
+        [ami] = self.amis_of(image_id)
+        return {t['Key']: t['Value'] for t in ami.get('Tags', [])}
+
+    def launch_permissions(self, ami_id):
+        return self.ec2().describe_image_attribute(
+            ImageId=ami_id, Attribute='launchPermission')[
+                'LaunchPermissions']
 
     # Tests
 
@@ -234,3 +244,73 @@ class AwsCloudsTest(base.FunctionalTestCase):
     def test_register_image_failing_leaves_nothing(self):
         job = self._failing('register_image')
         self.assertIn('register image', job['targets'][0]['error'])
+
+    def test_metadata_changes_reach_the_ami_as_tags_and_permission(self):
+        # API 1.1: properties become tags of the same names, visibility
+        # public the launch permission of group "all". (Deprecation is
+        # not here: moto does not implement it; see the unit tests.)
+        self.client.session.headers.update(V11)
+        local, _ = self.make_cloud()
+        image = self.client.post('/v1/images', {
+            'name': base.unique_name('tagged-'), 'disk_format': 'raw',
+            'container_format': 'bare',
+            'targets': [local['name'], self.aws['east']],
+            'properties': {'os_distro': 'ubuntu', 'os_version': '24.04'}})
+        job = self.client.upload(
+            image['id'], image_data(),
+            headers=test_openstack.credentials_header(
+                self.aws_credentials('east'))).json()
+        job = self.wait_job(job['id'])
+        self.assertEqual('succeeded', job['state'], job)
+        image = self.client.get('/v1/images/%s' % image['id'])
+        ami_id = self.location(image, 'east')['remote_id']
+        tags = self.tags_of(image['id'])
+        self.assertEqual('ubuntu', tags['os_distro'])
+        self.assertEqual('24.04', tags['os_version'])
+        self.assertEqual(image['name'], tags['Name'])
+        self.assertEqual([], self.launch_permissions(ami_id))
+
+        def patch(body):
+            answer = self.client.request(
+                'PATCH', '/v1/images/%s' % image['id'], 202,
+                json_body=body, headers=dict(
+                    test_openstack.credentials_header(
+                        self.aws_credentials('east')),
+                    **{'Content-Type': 'application/merge-patch+json'})
+            ).json()
+            job = self.wait_job(answer['job_id'])
+            self.assertEqual(('update', 'succeeded'),
+                             (job['action'], job['state']), job)
+            self.assertEqual(
+                sorted([(local['name'], 'active'),
+                        (self.aws['east'], 'active')]),
+                sorted((t['cloud_name'], t['state'])
+                       for t in job['targets']))
+            # Read back, the copies agree: no drift.
+            live = self.client.get(
+                '/v1/images/%s/locations?live=true' % image['id'],
+                headers=test_openstack.credentials_header(
+                    self.aws_credentials('east')))
+            self.assertEqual({local['name']: [], self.aws['east']: []},
+                             {loc['cloud_name']: loc['metadata_drift']
+                              for loc in live['locations']})
+
+        patch({'properties': {'os_distro': 'debian', 'os_version': None,
+                              'os_admin_user': 'admin'},
+               'visibility': 'public'})
+        changed = self.tags_of(image['id'])
+        self.assertEqual('debian', changed['os_distro'])
+        self.assertEqual('admin', changed['os_admin_user'])
+        self.assertNotIn('os_version', changed)
+        # CIMinG's own tags stay as they were.
+        self.assertEqual({k: v for k, v in tags.items()
+                          if k.startswith('ciming-') or k == 'Name'},
+                         {k: v for k, v in changed.items()
+                          if k.startswith('ciming-') or k == 'Name'})
+        self.assertEqual([{'Group': 'all'}],
+                         self.launch_permissions(ami_id))
+
+        # Private again: the permission goes.
+        patch({'visibility': 'private'})
+        self.assertEqual([], self.launch_permissions(ami_id))
+        self.assertEqual(changed, self.tags_of(image['id']))

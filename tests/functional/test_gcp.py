@@ -17,6 +17,7 @@ from tests.functional import gcp_stand_ins
 from tests.functional import test_openstack
 
 MiB = 1024 * 1024
+V11 = {'OpenStack-API-Version': 'cloud-image-manager 1.1'}
 
 
 def half_zero(size):
@@ -73,6 +74,16 @@ class GCPTest(base.FunctionalTestCase):
         job = self.wait_job(job['id'])
         self.assertEqual(expect_state, job['state'], job)
         return self.client.get('/v1/images/%s' % image['id']), job
+
+    def patch(self, image_id, body):
+        return self.client.request(
+            'PATCH', '/v1/images/%s' % image_id, 202, json_body=body,
+            headers=dict(self.credentials(), **{
+                'Content-Type': 'application/merge-patch+json'})).json()
+
+    def results(self, job):
+        """``{cloud id: its target}`` of a job."""
+        return {t['cloud_id']: t for t in job['targets']}
 
     def location(self, image, cloud):
         for loc in image['locations']:
@@ -267,3 +278,95 @@ class GCPTest(base.FunctionalTestCase):
         [gce] = self.gcp.images()
         self.assertEqual('READY', gce['status'])
         self.assertEqual([], self.gcp.objects())
+
+    def test_metadata_changes_and_deprecation_reach_compute_engine(self):
+        # API 1.1: properties become labels, deprecation Compute Engine's.
+        self.client.session.headers.update(V11)
+        image = self.client.post('/v1/images', {
+            'name': base.unique_name('labelled-'), 'disk_format': 'raw',
+            'container_format': 'bare',
+            'targets': [self.dev_a['name'], self.gcp_cloud['name']],
+            'properties': {'os_distro': 'ubuntu', 'os_version': '24-04'}})
+        job = self.client.upload(image['id'], os.urandom(MiB + 7),
+                                 headers=self.credentials()).json()
+        job = self.wait_job(job['id'])
+        self.assertEqual('succeeded', job['state'], job)
+        [gce] = self.gcp.images()
+        self.assertEqual('READY', gce['status'])
+        labels = gce['labels']
+        self.assertEqual('ubuntu', labels['os_distro'])
+        self.assertEqual('24-04', labels['os_version'])
+        self.assertEqual(image['id'].replace('-', ''),
+                         labels['ciming-image-id'].replace('-', ''))
+        self.assertNotIn('deprecated', gce)
+
+        # A property changed and one removed: the labels follow, CIMinG's
+        # own stay.
+        answer = self.patch(image['id'], {
+            'properties': {'os_distro': 'debian', 'os_version': None}})
+        job = self.wait_job(answer['job_id'])
+        self.assertEqual(('update', 'succeeded'),
+                         (job['action'], job['state']), job)
+        self.assertEqual({self.dev_a['id']: 'active',
+                          self.gcp_cloud['id']: 'active'},
+                         {c: t['state']
+                          for c, t in self.results(job).items()})
+        [gce] = self.gcp.images()
+        self.assertEqual('debian', gce['labels']['os_distro'])
+        self.assertNotIn('os_version', gce['labels'])
+        self.assertEqual(labels['ciming-image-id'],
+                         gce['labels']['ciming-image-id'])
+        # Read back, the copies agree: no drift.
+        live = self.client.get('/v1/images/%s/locations?live=true'
+                               % image['id'], headers=self.credentials())
+        self.assertEqual({self.dev_a['id']: [], self.gcp_cloud['id']: []},
+                         {loc['cloud_id']: loc['metadata_drift']
+                          for loc in live['locations']})
+        for loc in live['locations']:
+            self.assertNotIn('fixed_properties', loc['remote'])
+
+        # Deprecated with no replacement, then active again.
+        job = self.client.post('/v1/images/%s/deprecate' % image['id'],
+                               {'replacement': None}, expect=202,
+                               headers=self.credentials())
+        job = self.wait_job(job['id'])
+        self.assertEqual(('deprecate', 'succeeded'),
+                         (job['action'], job['state']), job)
+        self.assertTrue(self.client.get(
+            '/v1/images/%s' % image['id'])['deprecated'])
+        [gce] = self.gcp.images()
+        self.assertEqual('DEPRECATED', gce['deprecated']['state'])
+        self.assertRegex(gce['deprecated']['deprecated'],
+                         r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
+        self.assertNotIn('replacement', gce['deprecated'])
+        job = self.client.post('/v1/images/%s/undeprecate' % image['id'],
+                               expect=202, headers=self.credentials())
+        job = self.wait_job(job['id'])
+        self.assertEqual(('undeprecate', 'succeeded'),
+                         (job['action'], job['state']), job)
+        [gce] = self.gcp.images()
+        self.assertEqual('ACTIVE', gce.get('deprecated', {}).get(
+            'state', 'ACTIVE'))
+        self.assertEqual('debian', gce['labels']['os_distro'])
+
+        # A key Compute Engine cannot take fails that cloud alone, naming
+        # it, and nothing of the change is sent, not even its valid part.
+        before = gce
+        answer = self.patch(image['id'], {
+            'properties': {'OS Version': '24.04', 'os_distro': 'fedora'}})
+        job = self.wait_job(answer['job_id'])
+        self.assertEqual(('update', 'partial'),
+                         (job['action'], job['state']), job)
+        results = self.results(job)
+        self.assertEqual('active', results[self.dev_a['id']]['state'])
+        refused = results[self.gcp_cloud['id']]
+        self.assertEqual('failed', refused['state'])
+        self.assertIn('OS Version', refused['error'])
+        [gce] = self.gcp.images()
+        self.assertEqual(before['labels'], gce['labels'])
+        self.assertEqual(before['labelFingerprint'],
+                         gce['labelFingerprint'])
+        self.assertEqual(before.get('description'), gce.get('description'))
+        pending = self.client.get('/v1/images/%s'
+                                  % image['id'])['pending_metadata']
+        self.assertEqual([self.gcp_cloud['id']], pending['clouds'])

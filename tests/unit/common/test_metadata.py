@@ -73,6 +73,26 @@ class DriftTestCase(testtools.TestCase):
         self.assertEqual({'a': ['visibility'], 'b': ['visibility']},
                          metadata.drift(remotes, pending))
 
+    def test_properties_read_from_the_image_are_not_compared(self):
+        # An AMI's architecture is no metadata: the Glance copies lacking
+        # it do not drift, nor does the AMI, and nothing removes it; where
+        # the Glance copies hold it, the AMI is not called odd either.
+        ami = self._remote(properties={'hw_architecture': 'x86_64',
+                                       'os_distro': 'debian'},
+                           fixed_properties=['hw_architecture'])
+        remotes = {'a': self._remote(properties={'os_distro': 'debian'}),
+                   'ami': ami}
+        self.assertEqual({'a': [], 'ami': []}, metadata.drift(remotes))
+        self.assertEqual({'properties': {'os_distro': 'debian'}},
+                         {k: v for k, v in metadata.restoring_change(
+                             remotes).items() if k == 'properties'})
+        remotes = {'a': self._remote(properties={'hw_architecture': 'arm'}),
+                   'b': self._remote(properties={'hw_architecture': 'arm'}),
+                   'ami': self._remote(properties={'hw_architecture': 'x'},
+                                       fixed_properties=['hw_architecture'])}
+        self.assertEqual({'a': [], 'b': [], 'ami': []},
+                         metadata.drift(remotes))
+
     def test_a_field_a_cloud_does_not_know_is_not_compared(self):
         remotes = {'a': self._remote(protected=None), 'b': self._remote(
             protected=True), 'c': self._remote(protected=True)}

@@ -231,6 +231,18 @@ class AwsMetadataTestCase(test_aws.AwsDriverTestCase):
             'ImageId': AMI, 'DeregistrationProtection': 'disabled'}).protected)
         self.assertIsNone(aws_ami.normalize({'ImageId': AMI}).protected)
 
+    def test_properties_read_from_the_ami_are_fixed(self):
+        remote = aws_ami.normalize({
+            'ImageId': AMI, 'Architecture': 'x86_64', 'BootMode': 'uefi',
+            'RootDeviceName': '/dev/xvda', 'EnaSupport': True,
+            'Tags': [{'Key': 'os_distro', 'Value': 'debian'}]})
+        self.assertEqual(['aws_ena_support', 'aws_root_device_name',
+                          'hw_architecture', 'hw_firmware_type'],
+                         remote.fixed_properties)
+        self.assertEqual('debian', remote.properties['os_distro'])
+        self.assertNotIn('fixed_properties', aws_ami.normalize(
+            {'ImageId': AMI}).to_dict())
+
     def test_an_ec2_refusal_is_reported_for_the_cloud(self):
         stubber = self.stubbed()
         stubber.add_client_error('enable_image_deprecation',

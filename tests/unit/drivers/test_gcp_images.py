@@ -70,6 +70,17 @@ class BodyTestCase(base.TestCase):
         self.assertEqual('uefi', remote.properties['hw_firmware_type'])
         self.assertTrue(remote.to_dict()['exportable'])
 
+    def test_properties_read_from_the_image_are_fixed(self):
+        body = self.body({'hw_firmware_type': 'uefi'})
+        image = dict(body, status='READY', archiveSizeBytes='99',
+                     diskSizeGb='1', architecture='X86_64',
+                     labels=dict(body['labels'], os_distro='debian'))
+        remote = gcp_images.normalize(image)
+        self.assertEqual(['architecture', 'gce_archive_size_bytes',
+                          'gce_disk_size_gb', 'gce_guest_os_features',
+                          'hw_firmware_type'], remote.fixed_properties)
+        self.assertEqual('debian', remote.properties['os_distro'])
+
     def test_foreign_description_is_harmless(self):
         for description in ('not json', json.dumps([1]),
                             json.dumps({'ciming': 'x'}),
