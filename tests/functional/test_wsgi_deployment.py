@@ -243,9 +243,11 @@ class WSGIDeploymentTest(base.FunctionalTestCase):
 
         job = self.wait_job(job['id'], states=('awaiting_credentials',),
                             timeout=60)
+        # At the latest version, the one the API reference's samples show.
         resumed = self.client.post(
             '/v1/jobs/%s/resume' % job['id'],
-            {'credentials': self.beta_credentials(beta)}, expect=202)
+            {'credentials': self.beta_credentials(beta)}, expect=202,
+            headers=test_api_ref.LATEST)
         self.assertEqual(job['id'], resumed['id'])
         self.assertEqual('awaiting_credentials', resumed['state'])
         self.check_resume_sample(resumed)
