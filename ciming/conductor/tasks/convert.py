@@ -13,13 +13,11 @@ from oslo_log import log
 
 from ciming.common import exception
 from ciming.common import image_format
-from ciming.common import staging
 from ciming.common import streams
 from ciming.conductor import conversion
 from ciming.conductor.tasks import base
-from ciming.conductor.tasks import url_source
+from ciming.conductor.tasks import transfer
 from ciming.conf import CONF
-from ciming.drivers import base as driver_base
 
 LOG = log.getLogger(__name__)
 
@@ -65,8 +63,8 @@ class Convert(base.JobTask):
                 'source': _image_data(image), 'converted': None}})
             return None
         work = conversion.Conversion(job_id, image.disk_format)
-        with self._open_source(job_id, image, source,
-                               source_image) as stream:
+        with transfer.open_source(self, job_id, image, source,
+                                  source_image) as stream:
             read = work.receive(stream_chunks(stream))
         self._check_source(image, read)
         raw = work.convert()
@@ -74,16 +72,6 @@ class Convert(base.JobTask):
             'source': read, 'converted': raw}})
         return {'targets': needing, 'source_path': work.source_path,
                 'raw_path': work.raw_path, 'raw': raw}
-
-    def _open_source(self, job_id, image, source, source_image):
-        if source['type'] == 'staging':
-            return staging.StagingArea().open(image.id)
-        if source['type'] == url_source.SOURCE_TYPE:
-            return url_source.open_source(source)
-        described = driver_base.RemoteImage(**{
-            k: v for k, v in source_image.items() if k != 'cloud_id'})
-        driver = self.driver_for(job_id, source_image['cloud_id'])
-        return driver.open_export(described.remote_id, described)
 
     def _check_source(self, image, read):
         """The data read must be the image's; learn what is unknown."""

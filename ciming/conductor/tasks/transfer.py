@@ -21,6 +21,21 @@ from ciming.drivers import base as driver_base
 LOG = log.getLogger(__name__)
 
 
+def open_source(task, job_id, image, source, source_image):
+    """The data a job reads: staged, from a URL, or a cloud's export.
+
+    ``task`` builds the source cloud's driver (the job's, once per job).
+    """
+    if source['type'] == 'staging':
+        return staging.StagingArea().open(image.id)
+    if source['type'] == url_source.SOURCE_TYPE:
+        return url_source.open_source(source)
+    described = driver_base.RemoteImage(**{
+        k: v for k, v in source_image.items() if k != 'cloud_id'})
+    driver = task.driver_for(job_id, source_image['cloud_id'])
+    return driver.open_export(described.remote_id, described)
+
+
 class Transfer(base.JobTask):
     """Fan the source's chunks out to every prepared target in parallel.
 
@@ -151,7 +166,7 @@ class Transfer(base.JobTask):
         if opened is not None:
             stream, inspector = opened(), None
         else:
-            stream = self._open_source(job_id, image, source, source_image)
+            stream = open_source(self, job_id, image, source, source_image)
             inspector = image_format.StreamInspector(image.disk_format)
         with stream:
             read = streams.read_chunks(stream, CONF.transfer.chunk_size)
@@ -174,16 +189,6 @@ class Transfer(base.JobTask):
                 target_tasks.discard_remote(drivers[cloud_id], remote_id)
                 self.fail_target(job_id, image.id, cloud_id, error)
         return transferred
-
-    def _open_source(self, job_id, image, source, source_image):
-        if source['type'] == 'staging':
-            return staging.StagingArea().open(image.id)
-        if source['type'] == url_source.SOURCE_TYPE:
-            return url_source.open_source(source)
-        described = driver_base.RemoteImage(**{
-            k: v for k, v in source_image.items() if k != 'cloud_id'})
-        driver = self.driver_for(job_id, source_image['cloud_id'])
-        return driver.open_export(described.remote_id, described)
 
     def _check_source(self, image, size, digests):
         """The bytes read must be the image's; learn its hash if unknown."""
