@@ -163,7 +163,7 @@ def _session(cloud, user):
 class Environment:
     """The Glances of tools/functional and a CIMinG deployment on them."""
 
-    def __init__(self, config=None):
+    def __init__(self, config=None, conductors=1, backend='mysql'):
         with open(os.path.join(STATE_DIR, 'env.json')) as env:
             self.env = json.load(env)
         alpha, beta = self.env['clouds']['alpha'], self.env['clouds']['beta']
@@ -201,13 +201,16 @@ class Environment:
             test_openstack.keystone_config(self.env),
             {'conductor': {'progress_interval': 1.0},
              'glance': {'poll_interval': 1.0}}, config or {})
+        self.conductors = conductors
+        self.backend = backend
         self.deployment = None
         self.pull = None
         self.client = None
         self.clouds = {}
 
     def start(self):
-        self.deployment = func_base.Deployment('mysql', self.config)
+        self.deployment = func_base.Deployment(
+            self.backend, self.config, conductors=self.conductors)
         self.deployment.start()
         self.client = test_openstack.TokenClient(self.deployment.endpoint,
                                                  self.alpha_session)

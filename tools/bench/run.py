@@ -4,7 +4,9 @@
 ``upload`` is tools/bench/upload_bench.py (the all-in-one and its local
 clouds); ``glance-to-glance`` and ``fan-out`` are
 tools/bench/openstack_bench.py (the environment of tools/functional);
-``aws`` is tools/bench/aws_bench.py (the all-in-one and moto's server).
+``aws`` is tools/bench/aws_bench.py (the all-in-one and moto's server);
+``jobs`` is tools/bench/jobs_bench.py (a split deployment on the
+environment of tools/functional).
 Options go to the scenario's script; ``run.py SCENARIO --help`` lists
 them. See tools/bench/README.rst.
 """
@@ -20,6 +22,7 @@ SCENARIOS = {
     'fan-out': ['openstack_bench.py', 'fan-out'],
     'requests': ['openstack_bench.py', 'requests'],
     'footprint': ['openstack_bench.py', 'footprint'],
+    'jobs': ['jobs_bench.py'],
     'gcp': ['gcp_bench.py'],
     'aws': ['aws_bench.py'],
 }
