@@ -65,7 +65,15 @@ def spread(values):
             'max': max(values) if values else None}
 
 
-def jobboard_config(namespace, workers=None):
+# ``--debug``: what a job asks Keystone and Glance, and its tasks.
+DEBUG_CONFIG = {'DEFAULT': {
+    'debug': 'true',
+    'default_log_levels': 'keystoneauth=DEBUG,taskflow=DEBUG,amqp=WARN,'
+    'oslo.messaging=WARN,sqlalchemy=WARN,stevedore=WARN,urllib3=WARN,'
+    'oslo_policy=WARN,glanceclient=WARN,cotyledon=WARN'}}
+
+
+def jobboard_config(namespace, workers=None, debug=False):
     """The deployment's overlay: a Redis jobboard, operator defaults."""
     config = {'taskflow': {
         'jobboard_backend': 'redis',
@@ -74,7 +82,7 @@ def jobboard_config(namespace, workers=None):
         'jobboard_backend_namespace': namespace}}
     if workers:
         config['conductor'] = {'workers': workers}
-    return config
+    return func_base.merge_sections(config, DEBUG_CONFIG if debug else {})
 
 
 # Sources
@@ -389,7 +397,8 @@ def run_pipes(env, sources, concurrency):
 
 def scenario_jobs(args, workdir):
     namespace = 'ciming-bench-%s' % uuid.uuid4().hex[:8]
-    env = ob.Environment(jobboard_config(namespace, args.workers),
+    env = ob.Environment(jobboard_config(namespace, args.workers,
+                                         args.debug),
                          conductors=args.conductors, backend=args.backend)
     size = args.size_mib * MiB
     results = {}
@@ -502,6 +511,9 @@ def main():
     parser.add_argument('--poll', type=float, default=0.2,
                         help='seconds between two looks at the jobs')
     parser.add_argument('--timeout', type=float, default=3600)
+    parser.add_argument('--debug', action='store_true',
+                        help='the deployment logs at debug (with '
+                             'CIMING_TEST_KEEP=1 its logs are kept)')
     parser.add_argument('--json', action='store_true')
     args = parser.parse_args()
     args.pipe_concurrency = args.pipe_concurrency or args.jobs
