@@ -80,8 +80,11 @@ def jobboard_config(namespace, workers=None, debug=False):
         'jobboard_backend_hosts': '127.0.0.1',
         'jobboard_backend_port': 6379,
         'jobboard_backend_namespace': namespace}}
+    # The functional tests' deployment sweeps once an hour; an operator's
+    # every minute (the default), and during this run.
+    config['conductor'] = {'periodic_interval': 60}
     if workers:
-        config['conductor'] = {'workers': workers}
+        config['conductor']['workers'] = workers
     return func_base.merge_sections(config, DEBUG_CONFIG if debug else {})
 
 
@@ -142,6 +145,7 @@ class JobWatcher(threading.Thread):
         self.seen = {}
         self.expected = None
         self.errors = 0
+        self.most_running = 0
         self._lock = threading.Lock()
         self._done = threading.Event()
 
@@ -179,6 +183,8 @@ class JobWatcher(threading.Thread):
             now = time.monotonic()
             for job in jobs:
                 self._note(job, now)
+            self.most_running = max(self.most_running, sum(
+                1 for job in jobs if job['state'] == 'running'))
             if self._all_ended():
                 break
             time.sleep(self.interval)
@@ -285,6 +291,7 @@ def _ciming_figures(env, want, requests_made, watcher):
         'time to success': spread(done),
         'running time': spread(running),
         'adopt request seconds': spread(adopt_s),
+        'most jobs running at once': watcher.most_running,
         'jobs per conductor': dict(sorted(by_host.items())),
         'jobboard claims per conductor': claims,
         'jobs run more than once': {j: n for j, n in runs.items() if n > 1},
@@ -483,6 +490,8 @@ def print_table(args, results):
                    'running time'):
         print('  ciming: %-21s p50/p99/max %s' % (figure, ' '.join(
             _fmt(ours[figure][k]) for k in ('p50', 'p99', 'max'))))
+    print('  most jobs running at once: %d'
+          % ours['most jobs running at once'])
     print('  jobs per conductor: %s' % ', '.join(
         '%s %d' % item for item in ours['jobs per conductor'].items()))
     print('  jobboard claims per conductor: %s' % ', '.join(
