@@ -16,6 +16,13 @@ opts = [
                      'copying them to the clouds. The API hashed them as '
                      'they arrived; this only guards against the staging '
                      'disk corrupting data, at the cost of CPU time.'),
+    cfg.BoolOpt('hash_verified_copies', default=False,
+                help='Hash the data of a cloud source (md5 and sha512) '
+                     'while copying it even when every target hashes what '
+                     'it receives and reports it (Glance), which the job '
+                     'compares with the image\'s known size and hashes. '
+                     'Costs about 4 CPU seconds per GiB in the conductor, '
+                     'CPU the receiving clouds may need.'),
 ]
 
 

@@ -36,6 +36,10 @@ class Capabilities:
     # Compute Engine image only while its tarball exists): see
     # RemoteImage.exportable.
     exports_per_image: bool = False
+    # The cloud hashes the data it receives and reports its size, md5
+    # checksum and sha512 os_hash_value, which finalize_import compares
+    # with the image's: a copy is verified without CIMinG hashing it.
+    verifies_received_data: bool = False
 
     def accepts(self, disk_format):
         return self.disk_formats is None or disk_format in self.disk_formats

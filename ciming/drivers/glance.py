@@ -104,7 +104,8 @@ class GlanceDriver(glance_data.GlanceDataMixin,
                                      keeps_id=True, can_find_by_hash=True,
                                      can_copy_server_side=True,
                                      can_update_metadata=True,
-                                     can_deprecate=True)
+                                     can_deprecate=True,
+                                     verifies_received_data=True)
     credentials_schema = CREDENTIALS_SCHEMA
 
     @classmethod

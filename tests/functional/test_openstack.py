@@ -19,6 +19,7 @@ from glanceclient import client as glance_client
 from glanceclient import exc as glance_exc
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
+import sqlalchemy as sa
 
 from tests.functional import base
 
@@ -275,6 +276,38 @@ class OpenStackCloudsTest(base.FunctionalTestCase):
             self.assertEqual('scsi', copy.get('hw_disk_bus'))
             self.assertEqual('ubuntu', copy.get('os_distro'))
             self.assertNotIn('owner_note', copy)
+
+    def test_a_copy_is_verified_by_the_target_glance(self):
+        # The conductor does not hash a copy between Glances when the
+        # image's hashes are known: the target Glance's own hash of what
+        # it received is what is compared. Here the record says another
+        # sha512 than the data has: the target fails, nothing is left.
+        data = os.urandom(MiB + 7)
+        outside = self.glance_upload('beta', data)
+        adopted = self.client.post('/v1/images/adopt', {
+            'source': {'cloud': self.clouds['beta'],
+                       'remote_id': outside['id']},
+            'credentials': self.beta_credentials()})
+        self.addCleanup(self._quietly_delete_ours, 'r2', adopted['id'])
+        engine = sa.create_engine(self.deployment.backend.url(
+            self.deployment.database))
+        self.addCleanup(engine.dispose)
+        wrong = hashlib.sha512(data + b'x').hexdigest()
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                'UPDATE images SET os_hash_value = :v WHERE id = :id'),
+                {'v': wrong, 'id': adopted['id']})
+
+        job = self.client.post('/v1/images/%s/sync' % adopted['id'], {
+            'targets': [self.clouds['r2']],
+            'credentials': self.beta_credentials()}, expect=202)
+        job = self.wait_job(job['id'])
+
+        self.assertEqual('failed', job['state'], job)
+        [target] = job['targets']
+        self.assertIn('os_hash_value', target['error'])
+        self.assertEqual([], list(self.glance('r2').images.list(
+            filters={'ciming_image_id': adopted['id']})))
 
     def test_copy_deleted_behind_our_back_is_missing_then_restored(self):
         data = os.urandom(MiB + 3)

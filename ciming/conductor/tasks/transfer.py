@@ -42,7 +42,10 @@ class Transfer(base.JobTask):
     The data is hashed (md5 and sha512) as it streams; a source that does
     not match the image's recorded hash fails the whole job, which reverts
     every target. Staged uploads were hashed on their way in, so they are
-    only hashed again when ``[transfer] rehash_staged_data`` asks for it.
+    only hashed again when ``[transfer] rehash_staged_data`` asks for it;
+    nor is a copy every target verifies itself (see
+    :meth:`_needs_hashing`): there a wrong source fails each target as it
+    is finalized.
     A target that fails alone is recorded and dropped. Targets that can
     copy the image from the source cloud themselves (server-side copy) are
     asked to, and streamed to only when they could not.
@@ -158,8 +161,8 @@ class Transfer(base.JobTask):
         for cloud_id, remote_id in remote_ids.items():
             fanout.add(cloud_id, _writer(drivers[cloud_id], remote_id))
         digests = None
-        if opened is not None or source['type'] != 'staging' \
-                or CONF.transfer.rehash_staged_data:
+        if self._needs_hashing(image, source, opened,
+                               [drivers[c] for c in remote_ids]):
             digests = streams.Digests()
             digests.attach(fanout)
 
@@ -189,6 +192,27 @@ class Transfer(base.JobTask):
                 target_tasks.discard_remote(drivers[cloud_id], remote_id)
                 self.fail_target(job_id, image.id, cloud_id, error)
         return transferred
+
+    @staticmethod
+    def _needs_hashing(image, source, opened, drivers):
+        """Whether the conductor must hash the data it copies.
+
+        Not a staged upload (the API hashed it on its way in), unless
+        ``[transfer] rehash_staged_data``; not a cloud source whose size
+        and hashes are known when every target hashes what it receives
+        itself (finalize compares that with the image's), unless
+        ``[transfer] hash_verified_copies``.
+        """
+        if opened is not None:
+            return True
+        if source['type'] == 'staging':
+            return CONF.transfer.rehash_staged_data
+        known = (image.size is not None and image.checksum is not None
+                 and image.os_hash_value is not None
+                 and image.os_hash_algo == streams.HASH_ALGO)
+        verified = all(d.capabilities.verifies_received_data
+                       for d in drivers)
+        return not (known and verified) or CONF.transfer.hash_verified_copies
 
     def _check_source(self, image, size, digests):
         """The bytes read must be the image's; learn its hash if unknown."""

@@ -5,6 +5,7 @@ two targets are real local clouds.
 """
 
 import collections
+import dataclasses
 import hashlib
 import io
 import os
@@ -14,8 +15,10 @@ import fixtures
 from glanceclient import exc as glance_exc
 
 from ciming.common import states
+from ciming.common import streams
 from ciming.drivers import factory
 from ciming.drivers import glance
+from ciming.drivers import local
 from tests.unit import base
 from tests.unit.conductor import base as conductor_base
 
@@ -120,3 +123,70 @@ class GlanceSourceTestCase(conductor_base.LocalCloudsTestCase):
         self.assertEqual(states.LOC_MISSING, locations[self.source.id])
         with open(self._file(self.cloud_b, image.id, '.img'), 'rb') as f:
             self.assertEqual(DATA, f.read())
+
+
+class HashingTestCase(GlanceSourceTestCase):
+    """The conductor hashes a copy only when no target verifies it."""
+
+    def setUp(self):
+        super().setUp()
+        self.hashed = []
+        real = streams.Digests
+
+        def counting():
+            self.hashed.append(True)
+            return real()
+
+        self.useFixture(fixtures.MockPatchObject(streams, 'Digests',
+                                                 side_effect=counting))
+
+    def _verifying_targets(self, verifying=True):
+        self.useFixture(fixtures.MockPatchObject(
+            local.LocalDriver, 'capabilities', dataclasses.replace(
+                local.LocalDriver.capabilities,
+                verifies_received_data=verifying)))
+
+    def _sync(self, image):
+        job = self._create_job(image, [self.cloud_a, self.cloud_b], source={
+            'type': 'cloud', 'cloud_id': self.source.id, 'remote_id': 'g-1'})
+        base.run_job_now(self.manager, self.context, job.id,
+                         credentials=CREDENTIALS)
+        job = self.dbapi.get_job(job.id)
+        self.assertEqual(states.JOB_SUCCEEDED, job.state, job.error)
+        for cloud in (self.cloud_a, self.cloud_b):
+            with open(self._file(cloud, image.id, '.img'), 'rb') as f:
+                self.assertEqual(DATA, f.read())
+
+    def test_targets_that_verify_spare_the_conductor_hashing(self):
+        self._verifying_targets()
+        self._sync(self._image_in_glance())
+        self.assertEqual([], self.hashed)
+
+    def test_the_option_hashes_anyway(self):
+        self.config(hash_verified_copies=True, group='transfer')
+        self._verifying_targets()
+        self._sync(self._image_in_glance())
+        self.assertEqual([True], self.hashed)
+
+    def test_a_target_that_does_not_verify_is_hashed_for(self):
+        self._verifying_targets(False)
+        self._sync(self._image_in_glance())
+        self.assertEqual([True], self.hashed)
+
+    def test_an_unknown_hash_is_computed_and_learnt(self):
+        self._verifying_targets()
+        image = self._image_in_glance()
+        self.dbapi.update_image(image.id, {'checksum': None,
+                                           'os_hash_value': None})
+        self._sync(image)
+        self.assertEqual([True], self.hashed)
+        image = self.dbapi.get_image(image.id)
+        self.assertEqual(SOURCE_IMAGE['os_hash_value'], image.os_hash_value)
+        self.assertEqual(SOURCE_IMAGE['checksum'], image.checksum)
+
+    def test_another_hash_algorithm_is_hashed_for(self):
+        self._verifying_targets()
+        image = self._image_in_glance()
+        self.dbapi.update_image(image.id, {'os_hash_algo': 'sha256'})
+        self._sync(image)
+        self.assertEqual([True], self.hashed)
