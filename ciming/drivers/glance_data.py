@@ -18,10 +18,10 @@ def poll_delays():
     """Seconds to wait between two checks of an image's status.
 
     A quarter of ``[glance] poll_interval`` first, growing by half each
-    time up to twice it: a quick import is seen soon, a long one is not
-    asked about every second.
+    time up to it: a quick import is seen soon, and a long one's end at
+    most one interval late.
     """
-    cap = 2 * CONF.glance.poll_interval
+    cap = CONF.glance.poll_interval
     delay = CONF.glance.poll_interval / 4
     while True:
         yield delay
@@ -166,12 +166,28 @@ class GlanceDataMixin:
             if failure is not None:
                 LOG.warning('glance-download of %s in %s failed (%s): '
                             'streaming', remote_id, self.name, failure)
+                self._wait_queued(remote_id, status, deadline, delays)
                 return False
             if time.monotonic() > deadline:
                 raise exception.DriverError(
                     cloud=self.name, reason='image %s still %s after %d s'
                     % (remote_id, status, CONF.glance.active_timeout))
             time.sleep(next(delays))
+
+    def _wait_queued(self, remote_id, status, deadline, delays):
+        """Wait until a failed import has put the image back to queued.
+
+        Glance marks the import task failed before it reverts the image
+        (``importing`` -> ``queued``): an upload before that is refused
+        (409).
+        """
+        while status != 'queued':
+            if time.monotonic() > deadline:
+                raise exception.DriverError(
+                    cloud=self.name, reason='image %s still %s after a '
+                    'failed glance-download' % (remote_id, status))
+            time.sleep(next(delays))
+            status = self._raw_image(remote_id).get('status')
 
     def _failed_import(self, session, endpoint, remote_id):
         """The message of the image's failed import task, else None."""

@@ -272,8 +272,8 @@ class DriverWithMockClientTestCase(base.TestCase):
                                            os_hash_value=SHA)
         with mock.patch.object(glance.time, 'sleep') as sleep:
             self.driver.finalize_import('ours', expected)
-        self.assertEqual([0.25, 0.375, 0.5625, 0.84375, 1.265625,
-                          1.8984375, 2.0, 2.0],
+        self.assertEqual([0.25, 0.375, 0.5625, 0.84375, 1.0, 1.0, 1.0,
+                          1.0],
                          [c.args[0] for c in sleep.call_args_list])
 
     def test_an_active_image_is_not_waited_for(self):

@@ -248,6 +248,19 @@ class GlanceDataPathTestCase(base.TestCase):
         self.assertFalse(self._pull(self._source(),
                                     states=('queued', 'queued')))
 
+    def test_a_failed_import_is_streamed_to_once_the_image_is_queued(self):
+        # Glance marks the task failed before it puts the image back to
+        # queued: an upload before that would be refused (409).
+        self.httpd.import_tasks = ['failure']
+        self.assertFalse(self._pull(self._source(), states=(
+            'importing', 'importing', 'queued')))
+
+    def test_an_image_that_stays_importing_after_a_failure_is_an_error(self):
+        self.config(active_timeout=1, group='glance')
+        self.httpd.import_tasks = ['failure']
+        self.assertRaises(exception.DriverError, self._pull, self._source(),
+                          states=['importing'] * 100)
+
     def test_a_queued_image_whose_import_runs_is_waited_for(self):
         self.httpd.import_tasks = ['failure', 'processing']
         self.assertTrue(self._pull(self._source(),
