@@ -16,8 +16,9 @@ import threading
 import sqlalchemy as sa
 from taskflow import engines
 from taskflow import exceptions as tf_exc
-from taskflow.persistence import backends as persistence_backends
+from taskflow.persistence.backends import impl_sqlalchemy
 from taskflow.persistence import models as tf_models
+from taskflow.utils import misc as tf_misc
 
 from ciming.common import states
 from ciming.conductor.flows import metadata as metadata_flow
@@ -32,20 +33,54 @@ def persistence_url():
     return CONF.taskflow.persistence_connection or CONF.database.connection
 
 
+class SharedConnectionBackend(impl_sqlalchemy.SQLAlchemyBackend):
+    """TaskFlow's SQL backend handing out one connection object.
+
+    TaskFlow's connection objects hold nothing but the SQLAlchemy tables
+    they build when created (closing one does nothing), and TaskFlow
+    asks for a new one for each of the dozens of saves a job's flow
+    makes. New tables also miss SQLAlchemy's cache of compiled
+    statements: each save built and compiled its SQL afresh, five times
+    the CPU of the save itself, on every task transition of every job.
+    """
+
+    def __init__(self, conf, engine=None):
+        super().__init__(conf, engine=engine)
+        self._connection = None
+        self._connection_lock = threading.Lock()
+
+    def get_connection(self):
+        with self._connection_lock:
+            if self._connection is None:
+                self._connection = super().get_connection()
+            return self._connection
+
+    def close(self):
+        with self._connection_lock:
+            self._connection = None
+        super().close()
+
+
+def make_backend(url):
+    """The backend of a URL, its query read as TaskFlow's fetch() does."""
+    _name, conf = tf_misc.extract_driver_and_conf({'connection': url},
+                                                  'connection')
+    backend = SharedConnectionBackend(conf)
+    if backend.engine.url.drivername.startswith('sqlite') and \
+            not CONF.database.sqlite_synchronous:
+        # As oslo.db does for [database]: no fsync per commit, or every
+        # task transition waits for the disk (a job's data is gigabytes
+        # of dirty pages in flight).
+        sa.event.listen(backend.engine, 'connect', _sqlite_not_synchronous)
+    return backend
+
+
 def persistence_backend():
     """The TaskFlow persistence backend, one per process."""
     global _backend
     with _backend_lock:
         if _backend is None:
-            _backend = persistence_backends.fetch(
-                {'connection': persistence_url()})
-            if _backend.engine.url.drivername.startswith('sqlite') and \
-                    not CONF.database.sqlite_synchronous:
-                # As oslo.db does for [database]: no fsync per commit, or
-                # every task transition waits for the disk (a job's data
-                # is gigabytes of dirty pages in flight).
-                sa.event.listen(_backend.engine, 'connect',
-                                _sqlite_not_synchronous)
+            _backend = make_backend(persistence_url())
         return _backend
 
 
