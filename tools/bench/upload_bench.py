@@ -109,13 +109,13 @@ def settle():
     time.sleep(0.5)
 
 
-def curl_put(url, path, headers=None, chunked=False):
+def curl_put(url, path, headers=None, chunked=False, output=os.devnull):
     """``curl -T``: what a user uploading a file would run.
 
     ``chunked``: ``curl -T - < path``, the body sent chunked (64 KiB
-    chunks) instead of with its length.
+    chunks) instead of with its length. The answer goes to ``output``.
     """
-    argv = ['curl', '-sS', '-f', '-o', os.devnull, '-X', 'PUT', '-H',
+    argv = ['curl', '-sS', '-f', '-o', output, '-X', 'PUT', '-H',
             'Content-Type: application/octet-stream']
     for name, value in (headers or {}).items():
         argv += ['-H', '%s: %s' % (name, value)]

@@ -13,6 +13,7 @@ of few cores every Glance target hashing and writing its copy competes
 for the same CPUs as CIMinG: these figures tell the two apart.
 """
 
+import json
 import os
 import time
 
@@ -50,16 +51,17 @@ class Meters:
         return {name: meter.seconds() for name, meter in self.meters.items()}
 
 
-def upload_direct(env, path, targets, chunked=True):
+def upload_direct(env, path, copies, targets, chunked=True):
     """``curl`` the file to each target at once, until all active.
 
     Chunked by default: Glance spends less CPU on a chunked body than on
     one sent with its length (``curl -T file``), so it is the stronger
     baseline.
     """
-    glances = [env.glances[t] for t in targets]
     start = time.monotonic()
-    copies = [(g, g.create('bench-upload-direct')) for g in glances]
+    for where in targets:
+        glance = env.glances[where]
+        copies.append((glance, glance.create('bench-upload-direct')))
     curls = [upload_bench.curl_put(g._url('/v2/images/%s/file' % image_id),
                                    path, {'X-Auth-Token': g.token},
                                    chunked=chunked)
@@ -72,51 +74,82 @@ def upload_direct(env, path, targets, chunked=True):
             raise RuntimeError('curl could not upload to Glance (%s)' % code)
     for glance, image_id in copies:
         glance.wait_active(image_id)
-    return time.monotonic() - start, copies, client_cpu
+    return time.monotonic() - start, client_cpu
 
 
-def upload_ciming(env, path, targets):
-    """Create, ``curl -T`` to CIMinG, until the image is active."""
+def upload_direct_with_length(env, path, copies, targets):
+    return upload_direct(env, path, copies, targets, chunked=False)
+
+
+def _poll(client, path, done):
+    """GET ``path`` every POLL seconds until ``done(answer)``."""
+    while True:
+        try:
+            answer = client.get(path)
+            if done(answer):
+                return answer
+        except (osb.func_base.APIError, osb.requests.ConnectionError) as exc:
+            # The shared Keystone, overloaded, refuses a connection now
+            # and then: ask again.
+            osb.log('polling %s: %s' % (path, exc))
+        time.sleep(POLL)
+
+
+def upload_ciming(env, path, copies, targets):
+    """Create, ``curl -T`` to CIMinG, until the image is active.
+
+    Then (not timed) until its job ended: the image is active a moment
+    before, while the job releases its trust. A target linked to a copy
+    already there (same sha512: a leftover of a failed run) would make
+    the run meaningless, and fails it.
+    """
     client = env.client
     start = time.monotonic()
     image = client.post('/v1/images', {
         'name': 'bench-upload', 'disk_format': 'raw',
         'container_format': 'bare',
         'targets': [env.clouds[t] for t in targets]})
-    credentials = env.credentials(targets)
-    headers = {'X-Auth-Token': env.alpha_session.get_token()}
-    if credentials:
-        headers.update(osb.test_openstack.credentials_header(credentials))
-    code, client_cpu = upload_bench.wait_cpu(upload_bench.curl_put(
-        '%s/v1/images/%s/file' % (client.endpoint, image['id']), path,
-        headers))
-    if code != 0:
-        raise RuntimeError('curl could not upload to CIMinG (%s)' % code)
-    while True:
-        try:
-            image = client.get('/v1/images/%s' % image['id'])
-        except (osb.func_base.APIError, osb.requests.ConnectionError) as exc:
-            osb.log('polling image %s: %s' % (image['id'], exc))
-            image = {'id': image['id'], 'status': 'polling'}
-        if image['status'] in ('active', 'partial', 'error', 'killed'):
-            break
-        time.sleep(POLL)
-    seconds = time.monotonic() - start
-    client.delete('/v1/images/%s' % image['id'])
-    copies = []
-    for loc in image['locations']:
-        for where in targets:
-            if loc['cloud_name'] == env.clouds[where] and \
-                    loc.get('remote_id'):
-                copies.append((env.glances[where], loc['remote_id']))
-    if image['status'] != 'active':
-        raise RuntimeError('CIMinG image %s is %s: %s'
-                           % (image['id'], image['status'], image))
-    return seconds, copies, client_cpu
+    try:
+        credentials = env.credentials(targets)
+        headers = {'X-Auth-Token': env.alpha_session.get_token()}
+        if credentials:
+            headers.update(osb.test_openstack.credentials_header(
+                credentials))
+        answer = os.path.join(os.path.dirname(path), 'put-answer.json')
+        code, client_cpu = upload_bench.wait_cpu(upload_bench.curl_put(
+            '%s/v1/images/%s/file' % (client.endpoint, image['id']), path,
+            headers, output=answer))
+        if code != 0:
+            raise RuntimeError('curl could not upload to CIMinG (%s)' % code)
+        with open(answer) as job:
+            job_id = json.load(job)['id']
+        image = _poll(client, '/v1/images/%s' % image['id'],
+                      lambda i: i['status'] in ('active', 'partial',
+                                                'error', 'killed'))
+        seconds = time.monotonic() - start
+        job = _poll(client, '/v1/jobs/%s' % job_id,
+                    lambda j: j['state'] in ('succeeded', 'partial',
+                                             'failed', 'cancelled'))
+    finally:
+        _find_copies(env, image['id'], targets, copies)
+        client.delete('/v1/images/%s' % image['id'], expect=None)
+    linked = [t for t in job['targets'] if t['state'] != 'active']
+    if image['status'] != 'active' or linked:
+        raise RuntimeError('CIMinG image %s is %s, targets not copied: %s'
+                           % (image['id'], image['status'], linked))
+    return seconds, client_cpu
 
 
-def upload_direct_with_length(env, path, targets):
-    return upload_direct(env, path, targets, chunked=False)
+def _find_copies(env, image_id, targets, copies):
+    """The copies CIMinG made of ``image_id``, by their property."""
+    for where in targets:
+        glance = env.glances[where]
+        resp = osb.requests.get(
+            glance._url('/v2/images?ciming_image_id=%s' % image_id),
+            headers={'X-Auth-Token': glance.token})
+        if resp.ok:
+            copies.extend((glance, found['id'])
+                          for found in resp.json()['images'])
 
 
 METHODS = {'direct': upload_direct, 'direct-length': upload_direct_with_length,
@@ -127,9 +160,10 @@ def measure(env, method, path, sha512, targets):
     """One run, its copies checked and deleted; returns a row."""
     upload_bench.settle()
     meters = Meters(env)
-    seconds, copies, client_cpu = METHODS[method](env, path, targets)
-    cpu = meters.seconds()
+    copies = []
     try:
+        seconds, client_cpu = METHODS[method](env, path, copies, targets)
+        cpu = meters.seconds()
         if len(copies) != len(targets):
             raise RuntimeError('%s made %d copies for %d targets'
                                % (method, len(copies), len(targets)))
