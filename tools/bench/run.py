@@ -2,11 +2,11 @@
 """Run one benchmark scenario: ``run.py SCENARIO [OPTIONS]``.
 
 ``upload`` is tools/bench/upload_bench.py (the all-in-one and its local
-clouds); ``glance-to-glance`` and ``fan-out`` are
-tools/bench/openstack_bench.py (the environment of tools/functional);
-``aws`` is tools/bench/aws_bench.py (the all-in-one and moto's server);
-``jobs`` is tools/bench/jobs_bench.py (a split deployment on the
-environment of tools/functional).
+clouds, then the Glances of tools/functional); ``glance-to-glance`` and
+``fan-out`` are tools/bench/openstack_bench.py (the environment of
+tools/functional); ``aws`` is tools/bench/aws_bench.py (the all-in-one
+and moto's server); ``jobs`` is tools/bench/jobs_bench.py (a split
+deployment on the environment of tools/functional).
 Options go to the scenario's script; ``run.py SCENARIO --help`` lists
 them. See tools/bench/README.rst.
 """
