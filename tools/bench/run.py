@@ -6,7 +6,9 @@ clouds, then the Glances of tools/functional); ``glance-to-glance`` and
 ``fan-out`` are tools/bench/openstack_bench.py (the environment of
 tools/functional); ``aws`` is tools/bench/aws_bench.py (the all-in-one
 and moto's server); ``jobs`` is tools/bench/jobs_bench.py (a split
-deployment on the environment of tools/functional).
+deployment on the environment of tools/functional); ``api`` is
+tools/bench/api_bench.py (the environment of tools/functional and a
+split deployment).
 Options go to the scenario's script; ``run.py SCENARIO --help`` lists
 them. See tools/bench/README.rst.
 """
@@ -25,6 +27,7 @@ SCENARIOS = {
     'jobs': ['jobs_bench.py'],
     'gcp': ['gcp_bench.py'],
     'aws': ['aws_bench.py'],
+    'api': ['api_bench.py'],
 }
 
 
