@@ -45,8 +45,12 @@ class Image(BASE, TimestampMixin):
     """The one record of a disk image, whatever clouds hold copies."""
 
     __tablename__ = 'images'
-    __table_args__ = (
-        sa.Index('images_project_id_idx', 'project_id'),
+    # A project's images in the order of each sort key of GET /v1/images,
+    # ties broken by id: a page is read from an index, not sorted.
+    __table_args__ = tuple(
+        sa.Index('images_project_id_%s_idx' % key, 'project_id', key, 'id')
+        for key in ('created_at', 'updated_at', 'name', 'size', 'status')
+    ) + (
         sa.Index('images_os_hash_value_idx', 'os_hash_value'),
     )
 
