@@ -7,7 +7,10 @@ job at most a Keystone trust id.
 from oslo_db.sqlalchemy import models
 from oslo_db.sqlalchemy import types as db_types
 import sqlalchemy as sa
+from sqlalchemy.ext import compiler
 from sqlalchemy import orm
+from sqlalchemy.sql import elements
+from sqlalchemy.sql import operators
 
 BASE = orm.declarative_base(cls=models.ModelBase)
 
@@ -45,12 +48,8 @@ class Image(BASE, TimestampMixin):
     """The one record of a disk image, whatever clouds hold copies."""
 
     __tablename__ = 'images'
-    # A project's images in the order of each sort key of GET /v1/images,
-    # ties broken by id: a page is read from an index, not sorted.
-    __table_args__ = tuple(
-        sa.Index('images_project_id_%s_idx' % key, 'project_id', key, 'id')
-        for key in ('created_at', 'updated_at', 'name', 'size', 'status')
-    ) + (
+    # And the indexes of the list's sort keys, after the class.
+    __table_args__ = (
         sa.Index('images_os_hash_value_idx', 'os_hash_value'),
     )
 
@@ -82,6 +81,40 @@ class Image(BASE, TimestampMixin):
     locations = orm.relationship(
         'Location', lazy='selectin', cascade='all, delete-orphan',
         order_by='Location.created_at', back_populates='image')
+
+
+class NullsFirst(elements.UnaryExpression):
+    """A column of an index whose NULLs come first ascending.
+
+    MariaDB and sqlite index NULLs so already and know no ``NULLS
+    FIRST``: there it is the bare column. PostgreSQL puts them last
+    unless told. (An ascending modifier: MariaDB's DDL would take any
+    other for an expression and parenthesize it, which it refuses.)
+    """
+
+    inherit_cache = True
+
+    def __init__(self, column):
+        super().__init__(column, modifier=operators.asc_op)
+
+
+@compiler.compiles(NullsFirst)
+def _column_only(element, sql_compiler, **kw):
+    return sql_compiler.process(element.element, **kw)
+
+
+@compiler.compiles(NullsFirst, 'postgresql')
+def _nulls_first(element, sql_compiler, **kw):
+    return '%s NULLS FIRST' % sql_compiler.process(element.element, **kw)
+
+
+# A project's images in the order of each sort key of GET /v1/images,
+# NULLs first and ties broken by id: a page is read from an index in
+# order, not sorted (see ciming.db.sqlalchemy.queries.paginate).
+IMAGE_SORT_KEYS = ('created_at', 'updated_at', 'name', 'size', 'status')
+for _key in IMAGE_SORT_KEYS:
+    sa.Index('images_project_id_%s_idx' % _key, Image.__table__.c.project_id,
+             NullsFirst(Image.__table__.c[_key]), Image.__table__.c.id)
 
 
 class Location(BASE, TimestampMixin):
