@@ -243,11 +243,17 @@ class GlanceImages:
         log('Glance: %s %d images took %.0f s'
             % (what, len(items), time.monotonic() - began))
 
-    def ensure(self, count):
-        """Exactly images 0 .. count-1 of the bench, no more."""
+    def ensure(self, count, trim=False):
+        """Images 0 .. count-1 of the bench; how many the bench has now.
+
+        Images beyond ``count`` are kept unless ``trim``: making 10,000
+        again after a small run takes a quarter of an hour.
+        """
         existing, strays = self.ids_by_n()
-        extra = strays + [image_id for n, image_id in existing.items()
-                          if not 0 <= n < count]
+        extra = strays
+        if trim:
+            extra = extra + [image_id for n, image_id in existing.items()
+                             if not 0 <= n < count]
         self._run('deleting', self._delete, extra)
         self._run('creating', self._create,
                   [n for n in range(count) if n not in existing])
@@ -551,10 +557,12 @@ def gunicorn_settings(path):
 
 
 def print_table(report):
-    print('api: %d images (CIMinG: 4 locations each, %s; Glance: queued, '
-          '%s), %d requests per case and round, %d round(s)'
-          % (report['images'], report['backend'], report['glance_region'],
-             report['requests'], report['rounds']))
+    print('api: %d images in CIMinG (4 locations each, %s), %d in Glance '
+          '(queued, %s); %d requests per case and round, %d round(s)'
+          % (report['images'], report['backend'], report['glance_images'],
+             report['glance_region'], report['requests'], report['rounds']))
+    if report['glance_images'] != report['images']:
+        print('WARNING: not the same number of images (--trim)')
     print('CIMinG API: gunicorn %(workers)s worker(s) x %(threads)s '
           'threads; Glance: gunicorn %(glance_workers)s worker(s) x '
           '%(glance_threads)s threads' % report['servers'])
@@ -602,6 +610,9 @@ def main():
                              "those of the Glance measured)")
     parser.add_argument('--glance-threads', type=int, default=8,
                         help='threads creating the Glance images (8)')
+    parser.add_argument('--trim', action='store_true',
+                        help="delete the bench's Glance images beyond "
+                             '--images (kept by default)')
     parser.add_argument('--cleanup', action='store_true',
                         help="delete the bench's Glance images after the "
                              'run')
@@ -628,10 +639,10 @@ def main():
     workers = args.workers or glance_conf.get('workers', 1)
     threads = args.threads or glance_conf.get('threads', 8)
 
-    in_glance = glance.ensure(args.images)
+    in_glance = glance.ensure(args.images, args.trim)
     if in_glance != args.images:
-        log('Glance holds %d bench images, not %d' % (in_glance,
-                                                      args.images))
+        log('Glance holds %d bench images, not %d (--trim deletes the '
+            'others)' % (in_glance, args.images))
 
     config = func_base.merge_sections(test_openstack.keystone_config(env),
                                       {'glance': {'poll_interval': 1.0}})
