@@ -47,6 +47,19 @@ def _update_or_raise(session, model, ident, values, column, expected,
         reason='expected %s' % ', '.join(expected))
 
 
+def _active_in(cloud_id):
+    """Whether the image has an active location in the cloud.
+
+    A correlated EXISTS: the database walks the page's index and looks
+    each image up in the locations' (image_id, cloud_id) index, stopping
+    at the page's end. ``id NOT IN (images active there)`` made
+    PostgreSQL read every active location of the cloud first.
+    """
+    return sa.exists().where(models.Location.image_id == models.Image.id,
+                             models.Location.cloud_id == cloud_id,
+                             models.Location.status == states.LOC_ACTIVE)
+
+
 _session_for_read = queries.session_for_read
 _session_for_write = queries.session_for_write
 _visible = queries.visible
@@ -153,14 +166,10 @@ class Connection(uploads.UploadLeases, api.Connection):
             if filters.get('status') is not None:
                 query = query.filter(
                     models.Image.status == filters['status'])
-            active_in = sa.select(models.Location.image_id).where(
-                models.Location.status == states.LOC_ACTIVE)
             if filters.get('available_in'):
-                query = query.filter(models.Image.id.in_(active_in.where(
-                    models.Location.cloud_id == filters['available_in'])))
+                query = query.filter(_active_in(filters['available_in']))
             if filters.get('missing_in'):
-                query = query.filter(models.Image.id.not_in(active_in.where(
-                    models.Location.cloud_id == filters['missing_in'])))
+                query = query.filter(~_active_in(filters['missing_in']))
             marker_obj = None
             if marker is not None:
                 marker_obj = _visible(

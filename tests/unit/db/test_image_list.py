@@ -51,22 +51,33 @@ class ImageListTestCase(base.TestCase):
         finally:
             event.remove(engine, 'before_cursor_execute', record)
 
+    def plan(self, **kwargs):
+        """sqlite's plan of the query that lists the images."""
+        with self.statements() as sent:
+            self.dbapi.list_images('project-a', limit=2, **kwargs)
+        [(statement, parameters)] = [(sql, params) for sql, params in sent
+                                     if sql.startswith('SELECT images.')]
+        with enginefacade.reader.get_engine().connect() as conn:
+            return ' | '.join(row[-1] for row in conn.exec_driver_sql(
+                'EXPLAIN QUERY PLAN ' + statement, parameters))
+
     def test_each_sort_key_pages_from_its_index_without_sorting(self):
         self.make_images(3)
         for key in models.IMAGE_SORT_KEYS:
             for sort_dir in ('asc', 'desc'):
-                with self.statements() as sent:
-                    self.dbapi.list_images('project-a', limit=2,
-                                           sort_key=key, sort_dir=sort_dir)
-                [(statement, parameters)] = [
-                    (sql, params) for sql, params in sent
-                    if sql.startswith('SELECT images.')]
-                with enginefacade.reader.get_engine().connect() as conn:
-                    plan = ' '.join(row[-1] for row in conn.exec_driver_sql(
-                        'EXPLAIN QUERY PLAN ' + statement, parameters))
+                plan = self.plan(sort_key=key, sort_dir=sort_dir)
                 self.assertIn('images_project_id_%s_idx' % key, plan,
                               (key, sort_dir))
                 self.assertNotIn('TEMP B-TREE', plan, (key, sort_dir))
+
+    def test_filters_look_each_image_up_instead_of_listing_the_cloud(self):
+        self.make_images(3)
+        plan = self.plan(filters={'available_in': self.clouds[1],
+                                  'missing_in': self.clouds[2]})
+        self.assertIn('images_project_id_created_at_idx', plan)
+        self.assertNotIn('TEMP B-TREE', plan)
+        self.assertIn('CORRELATED', plan)
+        self.assertNotIn('locations_cloud_id_idx', plan)
 
     def test_queries_do_not_grow_with_the_images_listed(self):
         filters = {'available_in': self.clouds[1],
