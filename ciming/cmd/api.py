@@ -15,7 +15,9 @@ def main():
     # Uploads a killed API process of this host was streaming.
     upload_lease.recover_own(dbapi.get_instance())
     rpc.init()
-    server = wsgi_server.WSGIServer(app.make_app())
+    application = app.make_app()
+    ciming_service.freeze_startup_objects()
+    server = wsgi_server.WSGIServer(application)
     server.serve_forever()
     return 0
 

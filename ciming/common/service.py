@@ -7,6 +7,7 @@ missed the RPC transport defaults and published to an exchange no
 conductor listened on.
 """
 
+import gc
 import sys
 
 from oslo_config import cfg
@@ -43,3 +44,18 @@ def prepare_service(argv=None, default_config_files=None):
          default_config_files=default_config_files)
     log.setup(CONF, 'ciming')
     CONF.log_opt_values(LOG, log.DEBUG)
+
+
+def freeze_startup_objects():
+    """Keep what start-up built out of the garbage collector's full passes.
+
+    Every request of the API leaves reference cycles (about 2,000 objects
+    for a page of 100 images), so the collector's oldest generation runs
+    every few seconds, and each pass walked every module, class and
+    function loaded at start-up: 100 to 300 ms during which no thread of
+    the process moved (the p99 of ``GET /v1/images``). Frozen, they are
+    skipped and a pass takes a few ms. Called once the application is
+    built; they are never freed, as they live as long as the process.
+    """
+    gc.collect()
+    gc.freeze()

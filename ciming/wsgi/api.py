@@ -59,6 +59,7 @@ def initialize_application(argv=None):
             LOG.info('CIMinG API ready (auth_strategy %s)',
                      CONF.auth_strategy)
             _APPLICATION = api_app.make_app()
+            service.freeze_startup_objects()
     return _APPLICATION
 
 

@@ -1,5 +1,7 @@
 """``prepare_service``: the options and defaults every process starts with."""
 
+from unittest import mock
+
 from oslo_config import cfg
 import testtools
 
@@ -32,3 +34,16 @@ class RegisterOptsTest(testtools.TestCase):
         conf([], project='ciming', default_config_files=[])
         self.addCleanup(conf.reset)
         self.assertEqual('ciming', conf.control_exchange)
+
+
+class FreezeStartupObjectsTest(testtools.TestCase):
+
+    @mock.patch('gc.freeze')
+    @mock.patch('gc.collect')
+    def test_collects_then_freezes_what_is_left(self, collect, freeze):
+        calls = mock.Mock()
+        calls.attach_mock(collect, 'collect')
+        calls.attach_mock(freeze, 'freeze')
+        service.freeze_startup_objects()
+        self.assertEqual([mock.call.collect(), mock.call.freeze()],
+                         calls.mock_calls)

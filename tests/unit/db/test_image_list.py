@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy import event
 from sqlalchemy import schema
 
+from ciming.api.controllers.v1 import images as images_api
 from ciming.common import states
 from ciming.db.sqlalchemy import models
 from ciming.db.sqlalchemy import queries
@@ -69,6 +70,10 @@ class ImageListTestCase(base.TestCase):
                 self.assertIn('images_project_id_%s_idx' % key, plan,
                               (key, sort_dir))
                 self.assertNotIn('TEMP B-TREE', plan, (key, sort_dir))
+
+    def test_every_sort_key_of_the_api_has_its_index(self):
+        self.assertEqual(set(images_api.SORT_KEYS),
+                         set(models.IMAGE_SORT_KEYS))
 
     def test_filters_look_each_image_up_instead_of_listing_the_cloud(self):
         self.make_images(3)

@@ -22,6 +22,8 @@ class InitializeApplicationTest(testtools.TestCase):
             wsgi_api.rpc, 'init')).mock
         self.make_app = self.useFixture(fixtures.MockPatchObject(
             wsgi_api.api_app, 'make_app')).mock
+        self.freeze = self.useFixture(fixtures.MockPatchObject(
+            service, 'freeze_startup_objects')).mock
         self.useFixture(fixtures.EnvironmentVariable(wsgi_api.CONFIG_ENV))
 
     def test_prepares_the_service_as_every_command_then_rpc(self):
@@ -34,6 +36,16 @@ class InitializeApplicationTest(testtools.TestCase):
         self.assertEqual([mock.call.prepare_service(['--config-file',
                                                      'a.conf']),
                           mock.call.init(), mock.call.make_app()],
+                         calls.mock_calls)
+
+    def test_freezes_what_start_up_built_once_the_app_is_made(self):
+        calls = mock.Mock()
+        calls.attach_mock(self.make_app, 'make_app')
+        calls.attach_mock(self.freeze, 'freeze_startup_objects')
+        wsgi_api.initialize_application([])
+        wsgi_api.initialize_application([])
+        self.assertEqual([mock.call.make_app(),
+                          mock.call.freeze_startup_objects()],
                          calls.mock_calls)
 
     def test_keeps_only_config_options_of_the_server_arguments(self):
