@@ -47,23 +47,11 @@ def _update_or_raise(session, model, ident, values, column, expected,
         reason='expected %s' % ', '.join(expected))
 
 
-def _active_in(cloud_id):
-    """Whether the image has an active location in the cloud.
-
-    A correlated EXISTS: the database walks the page's index and looks
-    each image up in the locations' (image_id, cloud_id) index, stopping
-    at the page's end. ``id NOT IN (images active there)`` made
-    PostgreSQL read every active location of the cloud first.
-    """
-    return sa.exists().where(models.Location.image_id == models.Image.id,
-                             models.Location.cloud_id == cloud_id,
-                             models.Location.status == states.LOC_ACTIVE)
-
-
 _session_for_read = queries.session_for_read
 _session_for_write = queries.session_for_write
 _visible = queries.visible
 _paginate = queries.paginate
+_active_in = queries.active_in
 
 
 class Connection(uploads.UploadLeases, api.Connection):

@@ -6,6 +6,7 @@ import threading
 from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 
+from ciming.common import states
 from ciming.db.sqlalchemy import contention
 from ciming.db.sqlalchemy import models
 
@@ -30,6 +31,19 @@ def visible(query, model, project_id):
         return query.filter(sa.or_(model.project_id == project_id,
                                    model.shared.is_(True)))
     return query.filter(model.project_id == project_id)
+
+
+def active_in(cloud_id):
+    """Whether the image has an active location in the cloud.
+
+    A correlated EXISTS: the database walks the page's index and looks
+    each image up in the locations' (image_id, cloud_id) index, stopping
+    at the page's end. ``id NOT IN (images active there)`` made
+    PostgreSQL read every active location of the cloud first.
+    """
+    return sa.exists().where(models.Location.image_id == models.Image.id,
+                             models.Location.cloud_id == cloud_id,
+                             models.Location.status == states.LOC_ACTIVE)
 
 
 def paginate(query, model, limit, sort_key, sort_dir, marker=None):
