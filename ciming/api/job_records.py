@@ -8,10 +8,12 @@ which must be given again if its conductor dies.
 """
 
 from oslo_log import log
+from oslo_utils import timeutils
 import pecan
 
 from ciming.api import utils
 from ciming.api import views
+from ciming.common import exception
 from ciming.common import keystone
 from ciming.common import states
 
@@ -41,9 +43,74 @@ def cast_job(job, host=None, credentials_by_cloud=None):
         pecan.request.rpcapi.run_job(
             utils.context(), job.id, host=host,
             credentials=credentials_by_cloud,
-            metadata=job.action in states.METADATA_ACTIONS)
+            metadata=job.action in states.METADATA_ACTIONS,
+            live_upload=bool((job.source or {}).get('live')))
     except Exception:
         LOG.exception('Could not cast job %s; it stays pending', job.id)
+
+
+def cancel(job):
+    """Cancel a job: at once if pending, else through its conductor.
+
+    Returns the job as it is now (``cancelled`` or ``cancelling``);
+    InvalidState when it already ended.
+    """
+    try:
+        return _cancel_pending(job)
+    except exception.InvalidState:
+        # Not pending (any more): a conductor has it, or it ended.
+        job = pecan.request.dbapi.update_job(
+            job.id, {'state': states.JOB_CANCELLING},
+            expected_state=[states.JOB_RUNNING])
+        pecan.request.rpcapi.cancel_job(utils.context(), job.id)
+        return job
+
+
+def _cancel_pending(job):
+    dbapi = pecan.request.dbapi
+    job = dbapi.update_job(
+        job.id, {'state': states.JOB_CANCELLED,
+                 'finished_at': timeutils.utcnow()},
+        expected_state=[states.JOB_PENDING])
+    for target in job.targets:
+        dbapi.update_job_target(job.id, target.cloud_id,
+                                {'state': states.TARGET_CANCELLED})
+    image = dbapi.get_image(job.image_id)
+    try:
+        # What the image is once a job that never started is gone.
+        status = states.image_status(
+            [loc.status for loc in image.locations], image.staged,
+            tried=False)
+        dbapi.update_image(image.id, {'status': status},
+                           expected_status=[states.IMAGE_IMPORTING])
+    except exception.InvalidState:
+        pass  # the job never moved the image
+    if job.trust_id:
+        keystone.delete_trust(job.trust_id)
+    return dbapi.get_job(job.id)
+
+
+def settle_if_ended(job):
+    """After an upload the job copied as it arrived: the job as it is.
+
+    A job that ended first (every target failed, say) left the image to
+    the upload, which was just recorded: the image gets the status the
+    job's end would have given it (as the conductor does, see
+    ``ciming.conductor.utils.settle_image``).
+    """
+    dbapi = pecan.request.dbapi
+    job = dbapi.get_job(job.id)
+    if job.state in states.JOB_ACTIVE_STATES:
+        return job
+    image = dbapi.get_image(job.image_id)
+    status = states.image_status([loc.status for loc in image.locations],
+                                 image.staged)
+    try:
+        dbapi.update_image(image.id, {'status': status},
+                           expected_status=[states.IMAGE_IMPORTING])
+    except exception.InvalidState:
+        pass  # the job's conductor settled it once it saw the upload end
+    return job
 
 
 def accepted(job):

@@ -116,8 +116,11 @@ def request_body(request):
     return environ['wsgi.input']
 
 
-def _body_chunks(stream, expected):
-    """Chunks of the body, refusing anything past the size cap."""
+def _body_chunks(stream, expected, image_id, stop):
+    """Chunks of the body, refusing anything past the size cap.
+
+    ``stop`` (an Event) ends the upload: its lease is lost.
+    """
     cap = CONF.api.image_size_cap
     # Reading one byte past the cap tells a too large chunked body apart.
     limit = cap + 1 if expected.length is None else expected.length
@@ -127,19 +130,37 @@ def _body_chunks(stream, expected):
         total += len(chunk)
         if total > cap:
             raise exception.ImageTooLarge(cap=cap)
+        if stop is not None and stop.is_set():
+            raise exception.UploadLeaseLost(image=image_id)
         yield chunk
     if expected.length is not None and total != expected.length:
         raise exception.IncompleteBody(received=total,
                                        expected=expected.length)
 
 
-def stream_to_staging(image_id, wsgi_input, expected, disk_format):
+def _calling_once(chunks, threshold, call):
+    """The chunks; ``call()`` once more than ``threshold`` bytes came."""
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if call is not None and total > threshold:
+            call()
+            call = None
+        yield chunk
+
+
+def stream_to_staging(image_id, wsgi_input, expected, disk_format,
+                      stop=None, on_more_than_a_chunk=None):
     """Write the body to the staging area; return its Digests, inspector.
 
     The data is inspected as it flows (:mod:`ciming.common.image_format`):
     data that is not ``disk_format``, or that is unsafe, is refused. On
     any error the partial file is removed and the error raised; on
-    success the data is committed (visible to the conductors).
+    success the data is committed (visible to the conductors). ``stop``
+    (an Event) stops it with UploadLeaseLost. ``on_more_than_a_chunk()``
+    is called once the body proved longer than one chunk (``[api]
+    upload_chunk_size``), the first having passed the inspection: a job
+    may read the partial file from then on.
     """
     area = staging.StagingArea()
 
@@ -154,8 +175,10 @@ def stream_to_staging(image_id, wsgi_input, expected, disk_format):
     digests.attach(fanout)
     inspector = image_format.StreamInspector(disk_format)
     try:
-        errors = fanout.run(inspector.inspect(
-            _body_chunks(wsgi_input, expected)))
+        errors = fanout.run(_calling_once(
+            inspector.inspect(_body_chunks(wsgi_input, expected, image_id,
+                                           stop)),
+            CONF.api.upload_chunk_size, on_more_than_a_chunk))
         failed = {name: err for name, err in errors.items() if err}
         if failed:
             for name, err in failed.items():

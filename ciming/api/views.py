@@ -144,7 +144,9 @@ def job(record, cloud_names=None):
         'project_id': record.project_id,
         'action': record.action,
         'state': record.state,
-        'source': record.source or {},
+        # The pid of the upload a job copies is the conductor's business.
+        'source': {k: v for k, v in (record.source or {}).items()
+                   if k != 'upload_pid'},
         'targets': [job_target(t, cloud_names) for t in record.targets],
         'error': record.error,
         'created_at': timestamp(record.created_at),

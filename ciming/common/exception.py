@@ -125,6 +125,12 @@ class InvalidState(Conflict):
     code = 'invalid_state'
 
 
+class UploadLeaseLost(Conflict):
+    _msg_fmt = _('The upload of image %(image)s lost its lease: the image '
+                 'was reset.')
+    code = 'upload_lease_lost'
+
+
 class ImageBusy(Conflict):
     _msg_fmt = _('Image %(image)s has a running job %(job)s.')
     code = 'image_busy'

@@ -43,6 +43,8 @@ class Lease:
         self.dbapi = dbapi_conn
         self.image_id = image_id
         self._done = threading.Event()
+        # Set once the lease is gone: the upload should stop.
+        self.lost = threading.Event()
         self._thread = threading.Thread(
             target=self._renew, name='upload-lease-%s' % image_id,
             daemon=True)
@@ -63,6 +65,7 @@ class Lease:
                     LOG.warning('Upload of image %s lost its lease: its '
                                 'image was reset (was the lease too '
                                 'short?)', self.image_id)
+                    self.lost.set()
                     return
             except Exception:
                 LOG.exception('Could not renew the lease of the upload of '

@@ -12,6 +12,8 @@ API version history:
 * 1.4 - Added describe_locations (refresh_image without writing).
 * 1.5 - run_job runs metadata jobs (update, deprecate, undeprecate),
   sent at 1.5 so that no older conductor takes one for a sync.
+* 1.6 - run_job runs jobs copying an upload that still arrives (a
+  ``live`` staging source), sent at 1.6.
 
 While ``[conductor] rpc_version_cap`` pins the API to an older version
 (a rolling upgrade), a call that needs a newer one is refused with
@@ -29,9 +31,11 @@ from ciming.common import rpc
 from ciming.conf import CONF
 
 TOPIC = 'ciming-conductor'
-RPC_API_VERSION = '1.5'
+RPC_API_VERSION = '1.6'
 METADATA_JOBS_VERSION = '1.5'
 METADATA_JOBS = 'Changing the metadata of the copies'
+LIVE_UPLOAD_JOBS_VERSION = '1.6'
+LIVE_UPLOAD_JOBS = 'Copying an upload while it arrives'
 
 
 class ConductorAPI:
@@ -79,11 +83,16 @@ class ConductorAPI:
         """
         return self.client.can_send_version(METADATA_JOBS_VERSION)
 
+    def can_copy_during_upload(self):
+        """Whether every conductor reads an upload while it arrives."""
+        return self.client.can_send_version(LIVE_UPLOAD_JOBS_VERSION)
+
     def run_job(self, context, job_id, host=None, credentials=None,
-                metadata=False):
+                metadata=False, live_upload=False):
         """Start a pending job, on ``host`` when its data is staged there.
 
         ``metadata``: the job changes metadata (an update, a deprecation).
+        ``live_upload``: the job copies an upload that still arrives.
         """
         kwargs = {'job_id': job_id}
         if credentials:
@@ -92,6 +101,9 @@ class ConductorAPI:
                                 'credentials') if credentials else '1.0'
         if metadata:
             version = self._require(METADATA_JOBS_VERSION, METADATA_JOBS)
+        if live_upload:
+            version = self._require(LIVE_UPLOAD_JOBS_VERSION,
+                                    LIVE_UPLOAD_JOBS)
         self._prepare(host=host, version=version) \
             .cast(context, 'run_job', **kwargs)
 

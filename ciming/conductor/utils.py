@@ -21,21 +21,41 @@ from ciming.drivers import base as driver_base
 
 LOG = log.getLogger(__name__)
 
+# Reads and guarded writes of an image's status before settle_image
+# gives up: each failed one means another process moved the image.
+_SETTLE_ATTEMPTS = 5
+
 # Locations that name a remote image worth looking at.
 _WATCHED = (states.LOC_ACTIVE, states.LOC_MISSING,
             states.LOC_CHECKSUM_MISMATCH, states.LOC_ERROR)
 
 
 def settle_image(dbapi, image_id):
-    """Set the image's status; drop staged data nobody needs any more."""
-    image = dbapi.get_image(image_id)
-    status = states.image_status([loc.status for loc in image.locations],
-                                 image.staged)
-    values = {'status': status}
-    if image.staged and status == states.IMAGE_ACTIVE:
-        staging.StagingArea().delete(image_id)
-        values.update(staged=False, staged_host=None)
-    updated = dbapi.update_image(image_id, values)
+    """Set the image's status; drop staged data nobody needs any more.
+
+    An image being uploaded is left to its upload, which settles it when
+    it ends (see :func:`end_job`). The status is written only if the
+    image did not change meanwhile (an upload copied while it arrived may
+    end at that moment); otherwise it is worked out again. Returns the
+    status.
+    """
+    for attempt in range(_SETTLE_ATTEMPTS):
+        image = dbapi.get_image(image_id)
+        if image.status == states.IMAGE_UPLOADING:
+            return image.status
+        status = states.image_status(
+            [loc.status for loc in image.locations], image.staged)
+        values = {'status': status}
+        if image.staged and status == states.IMAGE_ACTIVE:
+            staging.StagingArea().delete(image_id)
+            values.update(staged=False, staged_host=None)
+        try:
+            updated = dbapi.update_image(image_id, values,
+                                         expected_status=[image.status])
+            break
+        except exception.InvalidState:
+            if attempt + 1 == _SETTLE_ATTEMPTS:
+                raise
     if status != image.status:
         notify.emit(None, 'image.update', notify.image_payload(updated))
     return status
@@ -74,13 +94,25 @@ def end_job(dbapi, job_id, state, error):
                 'state': states.TARGET_CANCELLED
                 if state == states.JOB_CANCELLED
                 else states.TARGET_FAILED, 'error': error})
-    settle_image(dbapi, job.image_id)
-    values = {'state': state, 'error': error,
-              'finished_at': timeutils.utcnow()}
-    values.update(release_trust(dbapi, dbapi.get_job(job_id)))
-    dbapi.update_job(job_id, values)
-    LOG.info('Job %(job)s ended %(state)s', {'job': job_id,
-                                             'state': state})
+    _record_end(dbapi, job, {'state': state, 'error': error},
+                release_trust(dbapi, dbapi.get_job(job_id)))
+
+
+def _record_end(dbapi, job, values, trust_values):
+    """Settle the image, then record the job ended.
+
+    A job copying an upload that still arrives leaves the image to the
+    upload; if the upload was recorded meanwhile, the image is settled
+    once more now that the job is seen ended (the API settles it when
+    the upload ends later).
+    """
+    status = settle_image(dbapi, job.image_id)
+    values = dict(values, finished_at=timeutils.utcnow(), **trust_values)
+    dbapi.update_job(job.id, values)
+    if status == states.IMAGE_UPLOADING:
+        settle_image(dbapi, job.image_id)
+    LOG.info('Job %(job)s ended %(state)s', {'job': job.id,
+                                             'state': values['state']})
 
 
 def complete_job(dbapi, job_id):
@@ -91,13 +123,8 @@ def complete_job(dbapi, job_id):
     if state != states.JOB_SUCCEEDED:
         error = '; '.join('%s: %s' % (t.cloud_id, t.error)
                           for t in job.targets if t.error)
-    settle_image(dbapi, job.image_id)
-    values = {'state': state, 'error': error,
-              'finished_at': timeutils.utcnow()}
-    values.update(release_trust(dbapi, job))
-    dbapi.update_job(job_id, values)
-    LOG.info('Job %(job)s ended %(state)s', {'job': job_id,
-                                             'state': state})
+    _record_end(dbapi, job, {'state': state, 'error': error},
+                release_trust(dbapi, job))
     return state
 
 

@@ -21,6 +21,19 @@ opts = [
     cfg.IntOpt('upload_chunk_size', default=1024 * 1024, min=65536,
                help='Bytes read from the client at a time while an upload '
                     'streams into the staging area.'),
+    cfg.BoolOpt('copy_during_upload', default=True,
+                help='Start the job copying an upload to its targets once '
+                     'the upload proves longer than one upload_chunk_size: '
+                     'Glance and local targets receive the data while the '
+                     'client still sends it. Targets that need the size '
+                     'first (AWS, Google Cloud) or a conversion still wait '
+                     'for the whole upload, and no target is linked to an '
+                     'identical image it already holds (the hash is known '
+                     'only at the end). A waiting job holds one of its '
+                     'conductor\'s workers. Not done when [staging] shared '
+                     'is true (the job could run on another host), nor '
+                     'while the conductors are pinned below RPC version '
+                     '1.6.'),
     cfg.IntOpt('upload_heartbeat_interval', default=10, min=1,
                help='Seconds between two renewals of the lease of an '
                     'upload in progress, on its image record.'),

@@ -40,6 +40,9 @@ class Capabilities:
     # checksum and sha512 os_hash_value, which finalize_import compares
     # with the image's: a copy is verified without CIMinG hashing it.
     verifies_received_data: bool = False
+    # write_import() takes data whose size and hashes are not known yet:
+    # a job copies an upload to it while the upload still arrives.
+    accepts_unknown_size: bool = False
 
     def accepts(self, disk_format):
         return self.disk_formats is None or disk_format in self.disk_formats

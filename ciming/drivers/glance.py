@@ -105,7 +105,8 @@ class GlanceDriver(glance_data.GlanceDataMixin,
                                      can_copy_server_side=True,
                                      can_update_metadata=True,
                                      can_deprecate=True,
-                                     verifies_received_data=True)
+                                     verifies_received_data=True,
+                                     accepts_unknown_size=True)
     credentials_schema = CREDENTIALS_SCHEMA
 
     @classmethod

@@ -79,7 +79,8 @@ class LocalDriver(base.CloudDriver):
 
     capabilities = base.Capabilities(can_export=True, can_import=True,
                                      keeps_id=True, can_update_metadata=True,
-                                     can_deprecate=True)
+                                     can_deprecate=True,
+                                     accepts_unknown_size=True)
 
     @classmethod
     def validate_options(cls, options):

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import time
 import uuid
 
 from glanceclient import client as glance_client
@@ -234,6 +235,79 @@ class OpenStackCloudsTest(base.FunctionalTestCase):
         # In alpha the copies carry CIMinG's unified id as their own.
         self.assertEqual(image['id'], self.location(image, 'r1')['remote_id'])
         self.assertEqual(image['id'], self.location(image, 'r2')['remote_id'])
+        self.assertEqual([], self.staged_files(image['id']))
+
+    def _copying(self, image_id):
+        """The upload's job, once every target received some data."""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            jobs = self.client.get('/v1/jobs?image_id=%s' % image_id)['jobs']
+            if jobs and all(t['bytes_done'] for t in jobs[0]['targets']):
+                return jobs[0]
+            time.sleep(0.2)
+        self.fail('no job copied the upload of %s while it arrived'
+                  % image_id)
+
+    def test_the_targets_receive_an_upload_while_it_arrives(self):
+        # The job starts with the upload: the rest of the body is only
+        # sent once both regions received data.
+        data = os.urandom(6 * MiB + 3)
+        image = self.make_image([self.clouds['r1'], self.clouds['r2']])
+        for where in ('r1', 'r2'):
+            self.addCleanup(self._quietly_delete_ours, where, image['id'])
+        seen = []
+
+        def body():
+            yield data[:4 * MiB]
+            seen.append(self._copying(image['id']))
+            yield data[4 * MiB:]
+
+        job = self.client.request('PUT', '/v1/images/%s/file' % image['id'],
+                                  202, data=body(), timeout=300, headers={
+                                      'Content-Type':
+                                      'application/octet-stream'}).json()
+        self.assertEqual(seen[0]['id'], job['id'])
+        self.assertTrue(job['source']['live'])
+        job = self.wait_job(job['id'])
+        self.assertEqual('succeeded', job['state'], job)
+        image = self.client.get('/v1/images/%s' % image['id'])
+        self.assertEqual('active', image['status'])
+        sha512 = hashlib.sha512(data).hexdigest()
+        self.assertEqual(sha512, image['os_hash_value'])
+        for where in ('r1', 'r2'):
+            remote = self.glance(where).images.get(
+                self.location(image, where)['remote_id'])
+            self.assertEqual(sha512, remote['os_hash_value'])
+            self.assertEqual(len(data), remote['size'])
+        self.assertEqual([], self.staged_files(image['id']))
+
+    def test_a_refused_upload_cancels_the_copies_it_started(self):
+        data = os.urandom(4 * MiB)
+        image = self.make_image([self.clouds['r1'], self.clouds['r2']])
+        for where in ('r1', 'r2'):
+            self.addCleanup(self._quietly_delete_ours, where, image['id'])
+
+        def body():
+            yield data[:3 * MiB]
+            self._copying(image['id'])
+            yield data[3 * MiB:]
+
+        resp = self.client.request(
+            'PUT', '/v1/images/%s/file' % image['id'], data=body(),
+            timeout=300, headers={
+                'Content-Type': 'application/octet-stream',
+                'X-Image-Os-Hash-Value': hashlib.sha512(b'x').hexdigest()})
+        base.check_error(self, resp, 400)
+        [job] = self.client.get('/v1/jobs?image_id=%s' % image['id'])['jobs']
+        job = self.wait_job(job['id'], states=('cancelled', 'failed'))
+        self.assertEqual('cancelled', job['state'], job)
+        image = self.client.get('/v1/images/%s' % image['id'])
+        self.assertEqual('queued', image['status'])
+        self.assertEqual(['pending', 'pending'],
+                         [loc['status'] for loc in image['locations']])
+        for where in ('r1', 'r2'):
+            self.assertEqual([], list(self.glance(where).images.list(
+                filters={'ciming_image_id': image['id']})))
         self.assertEqual([], self.staged_files(image['id']))
 
     def test_foreign_cloud_without_credentials_fails_its_target_only(self):

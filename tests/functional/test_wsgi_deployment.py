@@ -232,8 +232,10 @@ class WSGIDeploymentTest(base.FunctionalTestCase):
             self.deployment.stop_conductor(index)
         self.addCleanup(self._conductors_running)
 
+        # Longer than a chunk: its job is recorded and cast as the
+        # upload starts (the API reference's samples show such a job).
         job = self.client.upload(
-            image['id'], os.urandom(MiB),
+            image['id'], os.urandom(2 * MiB),
             headers=test_openstack.credentials_header(
                 self.beta_credentials(beta))).json()
         self.assertEqual('pending', job['state'])

@@ -4,8 +4,10 @@ It serves both a fresh upload (the source is the staging area) and a sync
 from a cloud that holds the image (the source is that cloud):
 
     (settle on revert) → refresh the other locations → choose the
-    source → convert (when a target needs raw: read the source once into
-    scratch, inspected, then qemu-img) → prepare each target (with the
+    source → wait for the whole upload (a job started with its upload,
+    when a target needs the size first or a conversion) → convert (when
+    a target needs raw: read the source once into scratch, inspected,
+    then qemu-img) → prepare each target (with the
     source's carried properties) → transfer (read once, fan out, every
     stream inspected) → finalize each target → apply the pending
     metadata to each target (and to the clouds of ``metadata_ids``, whose
@@ -20,6 +22,7 @@ from taskflow.patterns import linear_flow
 
 from ciming.conductor.tasks import convert
 from ciming.conductor.tasks import lifecycle
+from ciming.conductor.tasks import live_upload
 from ciming.conductor.tasks import metadata
 from ciming.conductor.tasks import monitor
 from ciming.conductor.tasks import source
@@ -37,6 +40,7 @@ def get_sync_flow(cloud_ids, metadata_ids=()):
     flow.add(lifecycle.SettleJobOnRevert())
     flow.add(monitor.RefreshLocations(cloud_ids))
     flow.add(source.ChooseSource())
+    flow.add(live_upload.AwaitUpload(cloud_ids))
     flow.add(convert.Convert(cloud_ids))
     flow.add(*[targets.PrepareTarget(c) for c in cloud_ids])
     flow.add(transfer.Transfer(cloud_ids))

@@ -30,6 +30,14 @@ def expected_image(image, converted=None, cloud_id=None):
     return expected
 
 
+def image_data(image):
+    """What a job records of the data it reads (its ``data.source``)."""
+    return {'disk_format': image.disk_format, 'size': image.size,
+            'virtual_size': image.virtual_size,
+            'checksum': image.checksum, 'os_hash_algo': image.os_hash_algo,
+            'os_hash_value': image.os_hash_value}
+
+
 def held_data(expected):
     """A location's record of the data its cloud holds."""
     return {'disk_format': expected.disk_format, 'size': expected.size,

@@ -22,13 +22,6 @@ from ciming.conf import CONF
 LOG = log.getLogger(__name__)
 
 
-def _image_data(image):
-    return {'disk_format': image.disk_format, 'size': image.size,
-            'virtual_size': image.virtual_size,
-            'checksum': image.checksum, 'os_hash_algo': image.os_hash_algo,
-            'os_hash_value': image.os_hash_value}
-
-
 class Convert(base.JobTask):
     """Provides ``converted``: None, or where the raw data is and what.
 
@@ -60,7 +53,7 @@ class Convert(base.JobTask):
         needing = self._needing(job_id, image)
         if not needing:
             self.dbapi.update_job(job_id, {'data': {
-                'source': _image_data(image), 'converted': None}})
+                'source': base.image_data(image), 'converted': None}})
             return None
         work = conversion.Conversion(job_id, image.disk_format)
         with transfer.open_source(self, job_id, image, source,

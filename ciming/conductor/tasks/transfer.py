@@ -13,6 +13,7 @@ from ciming.common import states
 from ciming.common import streams
 from ciming.common import testhooks
 from ciming.conductor.tasks import base
+from ciming.conductor.tasks import live_upload
 from ciming.conductor.tasks import targets as target_tasks
 from ciming.conductor.tasks import url_source
 from ciming.conf import CONF
@@ -21,11 +22,17 @@ from ciming.drivers import base as driver_base
 LOG = log.getLogger(__name__)
 
 
-def open_source(task, job_id, image, source, source_image):
+def open_source(task, job_id, image, source, source_image,
+                while_waiting=None):
     """The data a job reads: staged, from a URL, or a cloud's export.
 
     ``task`` builds the source cloud's driver (the job's, once per job).
+    An upload that may still be arriving is read as it is written;
+    ``while_waiting()`` is called while its data is awaited.
     """
+    if live_upload.is_live(source):
+        return live_upload.open_growing(task, job_id, image.id, source,
+                                        while_waiting)
     if source['type'] == 'staging':
         return staging.StagingArea().open(image.id)
     if source['type'] == url_source.SOURCE_TYPE:
@@ -154,10 +161,9 @@ class Transfer(base.JobTask):
         if not remote_ids:
             return {}
         cancel_event = self.runtime(job_id).cancel_event
-        fanout = streams.FanOut(
-            CONF.transfer.queue_depth,
-            progress=_Progress(self.dbapi, job_id, remote_ids, cancel_event,
-                               image.id))
+        progress = _Progress(self.dbapi, job_id, remote_ids, cancel_event,
+                             image.id)
+        fanout = streams.FanOut(CONF.transfer.queue_depth, progress=progress)
         for cloud_id, remote_id in remote_ids.items():
             fanout.add(cloud_id, _writer(drivers[cloud_id], remote_id))
         digests = None
@@ -169,12 +175,19 @@ class Transfer(base.JobTask):
         if opened is not None:
             stream, inspector = opened(), None
         else:
-            stream = open_source(self, job_id, image, source, source_image)
+            stream = open_source(
+                self, job_id, image, source, source_image,
+                while_waiting=lambda: progress(fanout.bytes_read, fanout))
             inspector = image_format.StreamInspector(image.disk_format)
         with stream:
             read = streams.read_chunks(stream, CONF.transfer.chunk_size)
             results = fanout.run(read if inspector is None
                                  else inspector.inspect(read))
+        if source is not None and live_upload.is_live(source):
+            # The upload ended while it was read: now its size is known.
+            image = self.dbapi.get_image(image.id)
+            self.dbapi.update_job(job_id, {'data': {
+                'source': base.image_data(image), 'converted': None}})
         # When every target failed the source was not read to its end:
         # its size and hash say nothing, the targets' own errors do.
         if any(results[c] is None for c in remote_ids):
@@ -186,8 +199,10 @@ class Transfer(base.JobTask):
             error = results[cloud_id]
             if error is None:
                 transferred[cloud_id] = remote_id
+                # bytes_total too: a live upload's size is known now.
                 self.dbapi.update_job_target(
-                    job_id, cloud_id, {'bytes_done': done[cloud_id]})
+                    job_id, cloud_id, {'bytes_done': done[cloud_id],
+                                       'bytes_total': image.size})
             else:
                 target_tasks.discard_remote(drivers[cloud_id], remote_id)
                 self.fail_target(job_id, image.id, cloud_id, error)

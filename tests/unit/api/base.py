@@ -32,6 +32,7 @@ class FakeConductorAPI:
         self.error = None
         self.describes_locations = True
         self.runs_metadata_jobs = True
+        self.copies_during_upload = True
 
     def _record(self, name, **kwargs):
         self.calls.append((name, kwargs))
@@ -42,13 +43,18 @@ class FakeConductorAPI:
         return [kwargs for call, kwargs in self.calls if call == name]
 
     def run_job(self, context, job_id, host=None, credentials=None,
-                metadata=False):
+                metadata=False, live_upload=False):
         extra = {'metadata': True} if metadata else {}
+        if live_upload:
+            extra['live_upload'] = True
         self._record('run_job', job_id=job_id, host=host,
                      credentials=credentials, **extra)
 
     def can_run_metadata_jobs(self):
         return self.runs_metadata_jobs
+
+    def can_copy_during_upload(self):
+        return self.copies_during_upload
 
     def cancel_job(self, context, job_id):
         self._record('cancel_job', job_id=job_id)

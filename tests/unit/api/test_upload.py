@@ -12,6 +12,7 @@ import webtest
 
 from ciming.api import upload
 from ciming.common import staging
+from ciming.common import upload_lease
 from tests.unit.api import base
 
 DATA = os.urandom(300 * 1024 + 7)
@@ -33,7 +34,10 @@ class UploadTestCase(base.APITestCase):
 
     def setUp(self):
         super().setUp()
-        self.config(upload_chunk_size=65536, group='api')
+        # The job is recorded after the upload (CopyDuringUploadTestCase
+        # has the job that starts with it).
+        self.config(upload_chunk_size=65536, copy_during_upload=False,
+                    group='api')
         self.cloud = self.create_cloud('dev-a')
         self.image = self.create_image(targets=['dev-a'])
         self.url = '/v1/images/%s/file' % self.image['id']
@@ -190,6 +194,19 @@ class RefusedUploadTestCase(UploadTestCase):
         self.assertError(response, 415, 'unsupported_media_type')
         self.assertNothingChanged()
 
+    def test_an_upload_whose_lease_was_lost_stops(self):
+        enter = upload_lease.Lease.__enter__
+
+        def lost_at_once(lease):
+            lease.lost.set()  # as when the conductors reset the image
+            return enter(lease)
+
+        with mock.patch.object(upload_lease.Lease, '__enter__',
+                               lost_at_once):
+            response = self.upload()
+        self.assertError(response, 409, 'upload_lease_lost')
+        self.assertNothingChanged()
+
     def test_staging_failure_is_a_500_and_changes_nothing(self):
         os.makedirs(os.path.dirname(self.area.dir), exist_ok=True)
         with open(self.area.dir, 'w'):
@@ -213,6 +230,153 @@ class RefusedUploadTestCase(UploadTestCase):
         response = self.get(self.url)
         self.assertError(response, 405, 'method_not_allowed')
         self.assertNotIn(DATA[:64], response.body)
+
+
+class CopyDuringUploadTestCase(UploadTestCase):
+    """The job starts once a first whole chunk arrived (see live_upload)."""
+
+    def setUp(self):
+        super().setUp()
+        self.config(copy_during_upload=True, group='api')
+        self.cast_while = []
+        run_job = self.rpcapi.run_job
+
+        def recording_run_job(context, job_id, **kwargs):
+            # What the conductor would see when the cast reaches it.
+            image = self.dbapi.get_image(self.image['id'])
+            part = self.area.path(self.image['id']) + '.part'
+            self.cast_while.append((image.status, os.path.getsize(part)
+                                    if os.path.exists(part) else None))
+            run_job(context, job_id, **kwargs)
+
+        self.rpcapi.run_job = recording_run_job
+
+    def test_job_starts_with_the_upload(self):
+        response = self.upload()
+        self.assertEqual(202, response.status_int, response.text)
+        job = response.json
+        self.assertEqual({'type': 'staging', 'host': 'api-host',
+                          'live': True}, job['source'])
+        self.assertEqual([{'job_id': job['id'], 'host': 'api-host',
+                           'credentials': None, 'live_upload': True}],
+                         self.rpcapi.called('run_job'))
+        # Cast once the body proved longer than a chunk, long before
+        # its end: the job reads the partial file as it grows.
+        [(status, partial)] = self.cast_while
+        self.assertEqual('uploading', status)
+        self.assertLessEqual(partial, 65536)
+        image = self.dbapi.get_image(self.image['id'])
+        self.assertEqual('importing', image.status)
+        self.assertTrue(image.staged)
+        self.assertEqual(len(DATA), image.size)
+        self.assertEqual(hashlib.sha512(DATA).hexdigest(),
+                         image.os_hash_value)
+
+    def test_an_upload_of_one_chunk_is_copied_after_it(self):
+        response = self.upload(DATA[:65536])
+        self.assertEqual(202, response.status_int, response.text)
+        self.assertEqual({'type': 'staging', 'host': 'api-host'},
+                         response.json['source'])
+        self.assertEqual([('importing', None)], self.cast_while)
+
+    def test_not_with_a_shared_staging_area(self):
+        self.config(shared=True, group='staging')
+        self.assertEqual(202, self.upload().status_int)
+        self.assertEqual([('importing', None)], self.cast_while)
+        self.assertIsNone(self.rpcapi.called('run_job')[0]['host'])
+
+    def test_not_while_conductors_are_older(self):
+        self.rpcapi.copies_during_upload = False
+        self.assertEqual(202, self.upload().status_int)
+        self.assertEqual([('importing', None)], self.cast_while)
+
+    def test_a_refused_upload_cancels_its_job(self):
+        response = self.upload(headers={
+            'X-Image-Os-Hash-Value': hashlib.sha512(b'x').hexdigest()})
+        self.assertError(response, 400, 'checksum_mismatch')
+        [job] = self.dbapi.list_jobs()
+        self.assertTrue(job.source['live'])
+        self.assertEqual('cancelled', job.state)
+        self.assertEqual(['cancelled'], [t.state for t in job.targets])
+        image = self.dbapi.get_image(self.image['id'])
+        self.assertEqual('queued', image.status)
+        self.assertFalse(image.staged)
+        self.assertEqual([], os.listdir(self.area.dir))
+
+    def test_a_running_job_of_a_refused_upload_is_cancelled(self):
+        run_job = self.rpcapi.run_job
+
+        def taken(context, job_id, **kwargs):
+            run_job(context, job_id, **kwargs)
+            self.dbapi.update_job(job_id, {'state': 'running'})
+
+        self.rpcapi.run_job = taken
+        response = self.upload(headers={
+            'X-Image-Os-Hash-Value': hashlib.sha512(b'x').hexdigest()})
+        self.assertError(response, 400, 'checksum_mismatch')
+        [job] = self.dbapi.list_jobs()
+        self.assertEqual('cancelling', job.state)
+        self.assertEqual([job.id],
+                         [c['job_id'] for c in self.rpcapi.called(
+                             'cancel_job')])
+
+    def test_a_job_that_ended_first_leaves_the_upload_staged(self):
+        run_job = self.rpcapi.run_job
+
+        def failed(context, job_id, **kwargs):
+            run_job(context, job_id, **kwargs)
+            # Its every target failed; it left the image to the upload.
+            self.dbapi.set_location(self.image['id'], self.cloud['id'],
+                                    {'status': 'error'})
+            self.dbapi.update_job(job_id, {'state': 'failed',
+                                           'error': 'dev-a is full'})
+
+        self.rpcapi.run_job = failed
+        response = self.upload()
+        self.assertEqual(202, response.status_int, response.text)
+        self.assertEqual('failed', response.json['state'])
+        # As after a failed copy of a complete upload: a sync retries.
+        image = self.dbapi.get_image(self.image['id'])
+        self.assertEqual('error', image.status)
+        self.assertTrue(image.staged)
+        self.assertEqual(len(DATA), image.size)
+        self.assertTrue(self.area.exists(image.id))
+
+    def test_the_job_of_an_earlier_upload_that_died_is_cancelled(self):
+        earlier = self.dbapi.create_job(
+            {'project_id': 'project-a', 'image_id': self.image['id'],
+             'action': 'import_upload',
+             'source': {'type': 'staging', 'host': 'api-host',
+                        'live': True, 'upload_pid': 1}},
+            [self.cloud['id']])
+
+        response = self.upload()
+
+        self.assertEqual(202, response.status_int, response.text)
+        self.assertEqual('cancelled', self.dbapi.get_job(earlier.id).state)
+        # Copied once complete: the earlier job held the image meanwhile.
+        self.assertEqual({'type': 'staging', 'host': 'api-host'},
+                         response.json['source'])
+        self.assertEqual('importing',
+                         self.dbapi.get_image(self.image['id']).status)
+
+    def test_a_running_job_of_an_earlier_upload_is_waited_for(self):
+        self.useFixture(fixtures.MockPatch(
+            'ciming.api.controllers.v1.image_file.EARLIER_JOB_POLL', 0.01))
+        self.useFixture(fixtures.MockPatch(
+            'ciming.api.controllers.v1.image_file.EARLIER_JOB_WAIT', 0.2))
+        earlier = self.dbapi.create_job(
+            {'project_id': 'project-a', 'image_id': self.image['id'],
+             'action': 'import_upload', 'state': 'running',
+             'source': {'type': 'staging', 'host': 'api-host',
+                        'live': True, 'upload_pid': 1}},
+            [self.cloud['id']])
+
+        # It never ends here: the upload is refused, as before.
+        self.assertError(self.upload(), 409, 'image_busy')
+        self.assertEqual('running', self.dbapi.get_job(earlier.id).state)
+        self.assertEqual('queued',
+                         self.dbapi.get_image(self.image['id']).status)
 
 
 class FakeUwsgi:

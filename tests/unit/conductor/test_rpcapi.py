@@ -124,6 +124,21 @@ class VersionCapTestCase(base.TestCase):
         api.run_job(self.ctx, 'job')
         self.assertEqual([('cast', 'run_job', '1.0')], self._versions())
 
+    def test_live_upload_jobs_are_sent_at_1_6(self):
+        api = self._api()
+        self.assertTrue(api.can_copy_during_upload())
+        api.run_job(self.ctx, 'job', host='h', live_upload=True)
+        self.assertEqual([('cast', 'run_job', '1.6')], self._versions())
+        self.assertEqual([{'job_id': 'job'}],
+                         [kwargs for _k, _m, _v, kwargs in self.sent])
+
+    def test_capped_below_1_6_copies_uploads_after_them(self):
+        api = self._api('1.5')
+        self.assertFalse(api.can_copy_during_upload())
+        self.assertRaises(exception.ConductorVersionCapped, api.run_job,
+                          self.ctx, 'job', live_upload=True)
+        self.assertEqual([], self.sent)
+
     def test_every_version_sent_is_within_the_cap(self):
         """No call reaches oslo.messaging's RPCVersionCapError (a 500)."""
         api = self._api('1.1')
@@ -153,7 +168,7 @@ def _version(text):
 _ARGUMENTS = {'context': 'ctx', 'job_id': 'j', 'cloud_id': 'c',
               'image_id': 'i', 'remote_id': 'r', 'force': True,
               'credentials': {'c': {'token': 't'}}, 'host': None,
-              'metadata': True}
+              'metadata': True, 'live_upload': True}
 
 
 class VersionsInSyncTest(testtools.TestCase):

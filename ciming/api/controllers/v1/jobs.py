@@ -15,16 +15,15 @@
 Job is described in :mod:`ciming.api.views`.
 """
 
-from oslo_utils import timeutils
 import pecan
 from pecan import rest
 
+from ciming.api import job_records
 from ciming.api import request_credentials
 from ciming.api.schemas import jobs as schemas
 from ciming.api import utils
 from ciming.api import views
 from ciming.common import exception
-from ciming.common import keystone
 from ciming.common import states
 
 
@@ -65,14 +64,7 @@ class JobsController(rest.RestController):
         utils.load_body(schemas.CANCEL, allow_empty=True)
         job = utils.check_job_policy_and_retrieve('ciming:job:cancel',
                                                   job_id)
-        try:
-            job = self._cancel_pending(job)
-        except exception.InvalidState:
-            # Not pending (any more): a conductor has it, or it ended.
-            job = pecan.request.dbapi.update_job(
-                job.id, {'state': states.JOB_CANCELLING},
-                expected_state=[states.JOB_RUNNING])
-            pecan.request.rpcapi.cancel_job(utils.context(), job.id)
+        job = job_records.cancel(job)
         pecan.response.status = 202
         pecan.response.location = utils.url('v1', 'jobs', job.id)
         return views.job(job)
@@ -97,27 +89,3 @@ class JobsController(rest.RestController):
         pecan.response.status = 202
         pecan.response.location = utils.url('v1', 'jobs', job.id)
         return views.job(job)
-
-    @staticmethod
-    def _cancel_pending(job):
-        dbapi = pecan.request.dbapi
-        job = dbapi.update_job(
-            job.id, {'state': states.JOB_CANCELLED,
-                     'finished_at': timeutils.utcnow()},
-            expected_state=[states.JOB_PENDING])
-        for target in job.targets:
-            dbapi.update_job_target(job.id, target.cloud_id,
-                                    {'state': states.TARGET_CANCELLED})
-        image = dbapi.get_image(job.image_id)
-        try:
-            # What the image is once a job that never started is gone.
-            status = states.image_status(
-                [loc.status for loc in image.locations], image.staged,
-                tried=False)
-            dbapi.update_image(image.id, {'status': status},
-                               expected_status=[states.IMAGE_IMPORTING])
-        except exception.InvalidState:
-            pass  # the job never moved the image
-        if job.trust_id:
-            keystone.delete_trust(job.trust_id)
-        return dbapi.get_job(job.id)
