@@ -183,6 +183,14 @@ class DriverError(CimingException):
     status = http_client.BAD_GATEWAY
 
 
+class ServerSideCopyFailed(DriverError):
+    """A copy the target cloud had accepted to make itself went wrong.
+
+    Streaming to it instead is no use (its image is not ready for data):
+    the target fails.
+    """
+
+
 class CloudAuthFailed(Invalid):
     _msg_fmt = _('Cloud %(cloud)s refused the credentials: %(reason)s')
     code = 'cloud_auth_failed'

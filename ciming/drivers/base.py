@@ -264,8 +264,10 @@ class CloudDriver(metaclass=abc.ABCMeta):
         Returns True once ``remote_id`` holds the data (finalize_import
         still verifies it), False when this pair of clouds cannot do it or
         the copy failed and left ``remote_id`` ready for write_import: the
-        caller then streams the data instead. Only called when
-        ``capabilities.server_side_copy`` is true.
+        caller then streams the data instead. Raises ServerSideCopyFailed
+        when the copy went wrong after the cloud took it and ``remote_id``
+        cannot receive data: the target fails. Only called when
+        ``capabilities.can_copy_server_side`` is true.
         """
         return False
 

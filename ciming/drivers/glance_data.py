@@ -117,7 +117,12 @@ class GlanceDataMixin:
         """Import ``remote_id`` with Glance's glance-download method.
 
         Only between regions of one Keystone seen with one identity: the
-        target Glance reaches the source with the caller's token.
+        target Glance reaches the source with the caller's token. False
+        when Glance does not offer it, refuses it, or reports its import
+        failed (the image is ``queued`` again): then the data is
+        streamed. ServerSideCopyFailed when the import went wrong
+        otherwise after Glance took it (the image was killed, or never
+        became ``active`` or ``queued`` again).
         """
         if not (CONF.glance.server_side_copy
                 and self._same_keystone_and_identity(source)):
@@ -142,7 +147,14 @@ class GlanceDataMixin:
                         'streaming', self.name, remote_id,
                         response.status_code, response.reason)
             return False
-        return self._wait_pulled(remote_id, session, endpoint)
+        try:
+            return self._wait_pulled(remote_id, session, endpoint)
+        except exception.ServerSideCopyFailed:
+            raise
+        except exception.DriverError as exc:
+            # Glance took the import: its image takes no upload now.
+            raise exception.ServerSideCopyFailed(
+                cloud=self.name, reason=exc.kwargs.get('reason', exc))
 
     def _wait_pulled(self, remote_id, session, endpoint):
         """True once active; False when Glance's import task failed.

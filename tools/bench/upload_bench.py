@@ -109,14 +109,18 @@ def settle():
     time.sleep(0.5)
 
 
-def curl_put(url, path, headers=None, chunked=False, output=os.devnull):
+def curl_put(url, path, headers=None, chunked=False, output=os.devnull,
+             rate=None):
     """``curl -T``: what a user uploading a file would run.
 
     ``chunked``: ``curl -T - < path``, the body sent chunked (64 KiB
     chunks) instead of with its length. The answer goes to ``output``.
+    ``rate``: curl's ``--limit-rate`` (a client on a slower network).
     """
     argv = ['curl', '-sS', '-f', '-o', output, '-X', 'PUT', '-H',
             'Content-Type: application/octet-stream']
+    if rate:
+        argv += ['--limit-rate', rate]
     for name, value in (headers or {}).items():
         argv += ['-H', '%s: %s' % (name, value)]
     if not chunked:
@@ -472,12 +476,23 @@ def main(argv=None):
                         help='local part: config lines appended to the '
                              'all-in-one\'s file, e.g. '
                              '"[transfer]\\nchunk_size = 8388608"')
+    parser.add_argument('--no-copy-during-upload', action='store_true',
+                        help='both parts: CIMinG with [api] '
+                             'copy_during_upload = false (the job starts '
+                             'once the upload is complete), to compare')
+    parser.add_argument('--client-rate', default=None,
+                        help='glance part: every upload (direct and to '
+                             'CIMinG) sent at most this fast, as curl\'s '
+                             '--limit-rate (e.g. 100M: 100 MiB/s), as from '
+                             'a client on a slower network')
     parser.add_argument('--keep', action='store_true',
                         help='keep the work directory (logs, data)')
     parser.add_argument('--json', action='store_true',
                         help='also print the raw numbers as JSON')
     args = parser.parse_args(argv)
     args.extra_config = args.extra_config.replace('\\n', '\n')
+    if args.no_copy_during_upload:
+        args.extra_config += '\n[api]\ncopy_during_upload = false\n'
     if args.size_mib < 4:
         parser.error('--size-mib must be at least 4')
     workdir = tempfile.mkdtemp(prefix='ciming-bench-', dir=args.dir)

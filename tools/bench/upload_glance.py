@@ -26,6 +26,10 @@ GLANCE_DIRS = {'r1': 'alpha-glance-r1', 'r2': 'alpha-glance-r2',
 POLL = 0.25
 
 
+# curl's --limit-rate for every upload (--client-rate), or None.
+CLIENT_RATE = None
+
+
 def glance_pids():
     """The gunicorn master of each Glance of tools/functional."""
     pids = {}
@@ -64,7 +68,7 @@ def upload_direct(env, path, copies, targets, chunked=True):
         copies.append((glance, glance.create('bench-upload-direct')))
     curls = [upload_bench.curl_put(g._url('/v2/images/%s/file' % image_id),
                                    path, {'X-Auth-Token': g.token},
-                                   chunked=chunked)
+                                   chunked=chunked, rate=CLIENT_RATE)
              for g, image_id in copies]
     client_cpu = 0.0
     for curl in curls:
@@ -118,7 +122,7 @@ def upload_ciming(env, path, copies, targets):
         answer = os.path.join(os.path.dirname(path), 'put-answer.json')
         code, client_cpu = upload_bench.wait_cpu(upload_bench.curl_put(
             '%s/v1/images/%s/file' % (client.endpoint, image['id']), path,
-            headers, output=answer))
+            headers, output=answer, rate=CLIENT_RATE))
         if code != 0:
             raise RuntimeError('curl could not upload to CIMinG (%s)' % code)
         with open(answer) as job:
@@ -192,12 +196,15 @@ def cases(one):
 
 def run(args, workdir):
     """Every case ``args.repeat`` times, in turn; the best of each kept."""
+    global CLIENT_RATE
+    CLIENT_RATE = args.client_rate
     size = args.size_mib * upload_bench.MiB
     path = os.path.join(workdir, 'glance-%dMiB.raw' % args.size_mib)
     print('writing %s (%d MiB of random data)...' % (path, args.size_mib),
           flush=True)
     sha512 = upload_bench.write_random_file(path, size)
-    env = osb.Environment().start()
+    env = osb.Environment(config={'api': {
+        'copy_during_upload': not args.no_copy_during_upload}}).start()
     todo = cases(args.glance)
     runs = {label: [] for label, _method, _targets in todo}
     try:
@@ -237,7 +244,9 @@ def report(results, args):
     print()
     print('CIMinG create-from-upload to Glance targets (tools/functional; '
           'curl -T) vs a direct curl upload to one Glance; %d MiB, best of '
-          '%d' % (size // upload_bench.MiB, args.repeat))
+          '%d%s' % (size // upload_bench.MiB, args.repeat,
+                    '; every upload at most %s/s (curl --limit-rate)'
+                    % args.client_rate if args.client_rate else ''))
     header = ('%-31s %8s %7s %7s  %-20s %7s %7s %6s'
               % ('', 'best s', 'MiB/s', 'ratio', 'Glance CPU s r1/r2/beta',
                  'API', 'cond.', 'curl'))

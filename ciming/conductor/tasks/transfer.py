@@ -100,7 +100,14 @@ class Transfer(base.JobTask):
                 {c: r for c, r in remote_ids.items() if c not in pulls})
             not_pulled = {}
             for cloud_id, pull in pulls.items():
-                if pull.result():
+                try:
+                    pulled = pull.result()
+                except exception.ServerSideCopyFailed as exc:
+                    target_tasks.discard_remote(drivers[cloud_id],
+                                                remote_ids[cloud_id])
+                    self.fail_target(job_id, image.id, cloud_id, exc)
+                    continue
+                if pulled:
                     transferred[cloud_id] = remote_ids[cloud_id]
                     self.dbapi.update_job_target(
                         job_id, cloud_id, {'bytes_done': image.size})
@@ -125,10 +132,15 @@ class Transfer(base.JobTask):
 
     @staticmethod
     def _pull(job_id, driver, remote_id, source_driver, source_remote_id):
-        """Whether ``driver``'s cloud copied the source image itself."""
+        """Whether ``driver``'s cloud copied the source image itself.
+
+        ServerSideCopyFailed goes through: that target fails.
+        """
         try:
             return driver.pull_import(remote_id, source_driver,
                                       source_remote_id)
+        except exception.ServerSideCopyFailed:
+            raise
         except exception.CimingException as exc:
             LOG.warning('Job %(job)s: server-side copy to %(cloud)s failed, '
                         'streaming instead: %(error)s',

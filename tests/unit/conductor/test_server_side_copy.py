@@ -102,6 +102,22 @@ class ServerSideCopyTestCase(base.TestCase):
         self.assertEqual(states.JOB_SUCCEEDED, job.state, job.error)
         self.assertEqual(DATA, self._stored_in_b())
 
+    def test_a_pull_that_failed_once_taken_fails_its_target_only(self):
+        error = exception.ServerSideCopyFailed(
+            cloud='dev-b', reason='image still importing after 600 s')
+        with mock.patch.object(local.LocalDriver, 'capabilities', PULLING), \
+                mock.patch.object(local.LocalDriver, 'pull_import',
+                                  side_effect=error), \
+                mock.patch.object(local.LocalDriver, 'write_import') as write:
+            job = self._sync_a_to_b()
+        self.assertEqual(states.JOB_FAILED, job.state)
+        [target] = job.targets
+        self.assertEqual(states.TARGET_FAILED, target.state)
+        self.assertIn('still importing', target.error)
+        write.assert_not_called()  # nothing streamed to it
+        self.assertEqual(
+            [], os.listdir(local.resolve_path(self.cloud_b.options['path'])))
+
     def test_pulls_and_streams_in_one_job(self):
         cloud_c = self.create_local_cloud('dev-c')
         self.dbapi.set_location(self.image.id, cloud_c.id,

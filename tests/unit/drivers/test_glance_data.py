@@ -258,8 +258,9 @@ class GlanceDataPathTestCase(base.TestCase):
     def test_an_image_that_stays_importing_after_a_failure_is_an_error(self):
         self.config(active_timeout=1, group='glance')
         self.httpd.import_tasks = ['failure']
-        self.assertRaises(exception.DriverError, self._pull, self._source(),
-                          states=['importing'] * 100)
+        # Glance took the import: the target fails, nothing is streamed.
+        self.assertRaises(exception.ServerSideCopyFailed, self._pull,
+                          self._source(), states=['importing'] * 100)
 
     def test_a_queued_image_whose_import_runs_is_waited_for(self):
         self.httpd.import_tasks = ['failure', 'processing']
@@ -267,7 +268,7 @@ class GlanceDataPathTestCase(base.TestCase):
                                    states=('queued', 'queued', 'active')))
 
     def test_an_image_killed_during_the_pull_is_an_error(self):
-        self.assertRaises(exception.DriverError, self._pull,
+        self.assertRaises(exception.ServerSideCopyFailed, self._pull,
                           self._source(), states=('importing', 'killed'))
 
 
