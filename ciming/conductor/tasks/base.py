@@ -4,6 +4,7 @@ from oslo_log import log
 from taskflow import task
 
 from ciming.common import exception
+from ciming.common import image_format
 from ciming.common import states
 from ciming.conductor import runtime
 from ciming.db import api as dbapi
@@ -38,6 +39,12 @@ def image_data(image):
             'os_hash_value': image.os_hash_value}
 
 
+def needs_conversion(driver, disk_format):
+    """Whether a target's cloud takes ``disk_format`` only converted."""
+    accepted = driver.accepted_formats(driver.cloud.get('options') or {})
+    return image_format.needs_conversion(disk_format, accepted)
+
+
 def held_data(expected):
     """A location's record of the data its cloud holds."""
     return {'disk_format': expected.disk_format, 'size': expected.size,
@@ -59,6 +66,20 @@ class JobTask(task.Task):
     def driver_for(self, job_id, cloud_id):
         """The job's driver of a cloud (built once per job)."""
         return self.runtime(job_id).driver(cloud_id)
+
+    def target_drivers(self, job_id, cloud_ids):
+        """``{cloud_id: driver}`` of the targets whose driver is built.
+
+        A target whose driver cannot be built is left out: its prepare
+        step fails it, saying why.
+        """
+        drivers = {}
+        for cloud_id in cloud_ids:
+            try:
+                drivers[cloud_id] = self.driver_for(job_id, cloud_id)
+            except exception.CimingException:
+                continue
+        return drivers
 
     def fail_target(self, job_id, image_id, cloud_id, error):
         """Record one target's failure; the job goes on for the others.

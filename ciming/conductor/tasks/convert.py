@@ -12,7 +12,6 @@ once either way.
 from oslo_log import log
 
 from ciming.common import exception
-from ciming.common import image_format
 from ciming.common import streams
 from ciming.conductor import conversion
 from ciming.conductor.tasks import base
@@ -36,17 +35,9 @@ class Convert(base.JobTask):
         self.cloud_ids = list(cloud_ids)
 
     def _needing(self, job_id, image):
-        needing = []
-        for cloud_id in self.cloud_ids:
-            try:
-                driver = self.driver_for(job_id, cloud_id)
-            except exception.CimingException:
-                continue  # its prepare step fails it, saying why
-            accepted = driver.accepted_formats(driver.cloud.get('options')
-                                               or {})
-            if image_format.needs_conversion(image.disk_format, accepted):
-                needing.append(cloud_id)
-        return needing
+        return [cloud_id for cloud_id, driver in self.target_drivers(
+            job_id, self.cloud_ids).items()
+            if base.needs_conversion(driver, image.disk_format)]
 
     def execute(self, job_id, image_id, source, source_image):
         image = self.dbapi.get_image(image_id)

@@ -16,7 +16,6 @@ Compute Engine tarball), and conversions, wait for the whole upload:
 from oslo_log import log
 
 from ciming.common import exception
-from ciming.common import image_format
 from ciming.common import staging
 from ciming.common import states
 from ciming.conductor.tasks import base
@@ -102,16 +101,7 @@ class AwaitUpload(base.JobTask):
                 raise exception.JobCancelled(job=job_id)
 
     def _needing_whole_upload(self, job_id, image):
-        needing = []
-        for cloud_id in self.cloud_ids:
-            try:
-                driver = self.driver_for(job_id, cloud_id)
-            except exception.CimingException:
-                continue  # its prepare step fails it, saying why
-            accepted = driver.accepted_formats(driver.cloud.get('options')
-                                               or {})
-            if (not driver.capabilities.accepts_unknown_size
-                    or image_format.needs_conversion(image.disk_format,
-                                                     accepted)):
-                needing.append(cloud_id)
-        return needing
+        return [cloud_id for cloud_id, driver in self.target_drivers(
+            job_id, self.cloud_ids).items()
+            if not driver.capabilities.accepts_unknown_size
+            or base.needs_conversion(driver, image.disk_format)]
