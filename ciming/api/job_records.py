@@ -75,16 +75,9 @@ def _cancel_pending(job):
     for target in job.targets:
         dbapi.update_job_target(job.id, target.cloud_id,
                                 {'state': states.TARGET_CANCELLED})
-    image = dbapi.get_image(job.image_id)
-    try:
-        # What the image is once a job that never started is gone.
-        status = states.image_status(
-            [loc.status for loc in image.locations], image.staged,
-            tried=False)
-        dbapi.update_image(image.id, {'status': status},
-                           expected_status=[states.IMAGE_IMPORTING])
-    except exception.InvalidState:
-        pass  # the job never moved the image
+    # What the image is once a job that never started is gone (unless
+    # the job never moved the image).
+    _settle_importing_image(job.image_id, tried=False)
     if job.trust_id:
         keystone.delete_trust(job.trust_id)
     return dbapi.get_job(job.id)
@@ -98,19 +91,27 @@ def settle_if_ended(job):
     job's end would have given it (as the conductor does, see
     ``ciming.conductor.utils.settle_image``).
     """
+    job = pecan.request.dbapi.get_job(job.id)
+    if job.state not in states.JOB_ACTIVE_STATES:
+        # Unless the job's conductor settled it once it saw the upload end.
+        _settle_importing_image(job.image_id)
+    return job
+
+
+def _settle_importing_image(image_id, tried=True):
+    """An ``importing`` image's status from where its data is.
+
+    Left as it is when it is not ``importing`` any more.
+    """
     dbapi = pecan.request.dbapi
-    job = dbapi.get_job(job.id)
-    if job.state in states.JOB_ACTIVE_STATES:
-        return job
-    image = dbapi.get_image(job.image_id)
+    image = dbapi.get_image(image_id)
     status = states.image_status([loc.status for loc in image.locations],
-                                 image.staged)
+                                 image.staged, tried=tried)
     try:
         dbapi.update_image(image.id, {'status': status},
                            expected_status=[states.IMAGE_IMPORTING])
     except exception.InvalidState:
-        pass  # the job's conductor settled it once it saw the upload end
-    return job
+        pass
 
 
 def accepted(job):
