@@ -97,7 +97,10 @@ class AwaitUpload(base.JobTask):
                   'clouds': ', '.join(waiting_for)})
         cancel_event = self.runtime(job_id).cancel_event
         while not upload_ended(self.dbapi, job_id, image_id, source):
-            if cancel_event.wait(WAIT_INTERVAL):
+            # The record too: the cancel's cast may never have come.
+            if (cancel_event.wait(WAIT_INTERVAL)
+                    or self.dbapi.get_job(job_id).state
+                    == states.JOB_CANCELLING):
                 raise exception.JobCancelled(job=job_id)
 
     def _needing_whole_upload(self, job_id, image):

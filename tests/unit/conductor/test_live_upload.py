@@ -48,6 +48,8 @@ class Uploader(threading.Thread):
             self._upload()
         except BaseException as exc:  # reported by the test
             self.error = exc
+            # A job still waiting for the upload ends too.
+            self.dbapi.update_image(self.image_id, {'status': 'queued'})
 
     def _upload(self):
         area = staging.StagingArea()
@@ -192,6 +194,28 @@ class LiveUploadTestCase(conductor_base.LocalCloudsTestCase):
         with open(self._file(self.cloud_b, self.image.id, '.img'),
                   'rb') as f:
             self.assertEqual(DATA, f.read())
+
+    def test_a_job_waiting_for_the_upload_sees_a_cancel_recorded(self):
+        sized = dataclasses.replace(local.LocalDriver.capabilities,
+                                    accepts_unknown_size=False)
+
+        def cancelled_without_a_cast(uploader):
+            _wait_for(lambda: self.dbapi.get_job(self.job.id).state
+                      == states.JOB_RUNNING, 'the job to start')
+            # The API recorded the cancel; its cast never came.
+            self.dbapi.update_job(self.job.id,
+                                  {'state': states.JOB_CANCELLING})
+            _wait_for(lambda: self.dbapi.get_job(self.job.id).state
+                      == states.JOB_CANCELLED, 'the job to stop')
+
+        with mock.patch.object(local.LocalDriver, 'capabilities', sized):
+            job = self._run_with(Uploader(
+                self.dbapi, self.image.id,
+                before_last=cancelled_without_a_cast, fail=True))
+
+        self.assertEqual(states.JOB_CANCELLED, job.state)
+        for cloud in (self.cloud_a, self.cloud_b):
+            self.assertEqual(0, self._received(cloud))
 
     def test_a_later_upload_of_the_image_is_not_the_jobs(self):
         source = self.job.source
