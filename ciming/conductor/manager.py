@@ -16,6 +16,7 @@ from ciming.common import states
 from ciming.common import upload_lease
 from ciming.conductor import cloud_access
 from ciming.conductor import executor
+from ciming.conductor import persistence
 from ciming.conductor import runtime
 from ciming.conductor import utils
 from ciming.conf import CONF
@@ -120,6 +121,29 @@ class ConductorManager:
             values = utils.release_trust(self.dbapi, job)
             if values:
                 self.dbapi.update_job(job.id, values)
+
+    def destroy_ended_flows(self):
+        """Drop the saved flows that jobs which ended left behind.
+
+        A job's conductor drops its flow once the job ended; one killed
+        in between, or a job re-submitted by ``requeue_stale_jobs`` as it
+        ended elsewhere, leaves the flow saved. A flow is dropped a
+        periodic interval after its job ended, when nothing writes it.
+        """
+        cutoff = timeutils.utcnow() - datetime.timedelta(
+            seconds=CONF.conductor.periodic_interval)
+        for job_id in persistence.saved_job_ids():
+            try:
+                job = self.dbapi.get_job(job_id)
+            except exception.JobNotFound:
+                job = None  # deleted with its image
+            if job is not None and (job.state not in states.JOB_FINAL_STATES
+                                    or job.finished_at is None
+                                    or job.finished_at > cutoff):
+                continue
+            LOG.info('Dropping the saved flow of job %s, which ended',
+                     job_id)
+            persistence.destroy_flow(job_id)
 
     # Questions on clouds, answered synchronously
 

@@ -152,6 +152,12 @@ def load_engine(job):
         engine='serial')
 
 
+def saved_job_ids():
+    """The ids of the jobs whose flows are saved."""
+    with contextlib.closing(persistence_backend().get_connection()) as conn:
+        return [book.uuid for book in conn.get_logbooks(lazy=True)]
+
+
 def destroy_flow(job_id):
     """Drop a finished job's logbook: the job record keeps the outcome."""
     with contextlib.closing(persistence_backend().get_connection()) as conn:

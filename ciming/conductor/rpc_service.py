@@ -49,11 +49,16 @@ class ConductorService(service.Service):
         def delete_ended_trusts():
             manager.delete_ended_trusts()
 
+        @periodics.periodic(CONF.conductor.periodic_interval)
+        def destroy_ended_flows():
+            manager.destroy_ended_flows()
+
         self._periodics = periodics.PeriodicWorker(
             [(cleanup_staging, None, None),
              (requeue_stale_jobs, None, None),
              (reset_dead_uploads, None, None),
-             (delete_ended_trusts, None, None)])
+             (delete_ended_trusts, None, None),
+             (destroy_ended_flows, None, None)])
         self.tg.add_thread(self._periodics.start)
         LOG.info('Conductor %s started', self.host)
 

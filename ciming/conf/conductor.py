@@ -13,7 +13,8 @@ opts = [
                     'conductor or a later sweep.'),
     cfg.IntOpt('periodic_interval', default=60, min=1,
                help='Seconds between runs of the conductor periodic '
-                    'tasks (staging cleanup, trusts left by ended jobs).'),
+                    'tasks (staging cleanup, trusts and saved flows '
+                    'left by ended jobs).'),
     cfg.FloatOpt('progress_interval', default=1.0, min=0.05,
                  help='Seconds between two writes of a job\'s progress to '
                       'the database; each write also notices a cancel.'),

@@ -5,10 +5,13 @@ failures for Exceptions only, so a BaseException leaves the persisted
 flow as a killed process would (the task RUNNING, those before it done).
 """
 
+import datetime
 import hashlib
 import os
 import time
 from unittest import mock
+
+from oslo_utils import timeutils
 
 from ciming.common import staging
 from ciming.common import states
@@ -17,6 +20,7 @@ from ciming.conductor import persistence
 from ciming.conductor import runtime
 from ciming.conductor.tasks import targets
 from ciming.conductor.tasks import transfer
+from ciming.conf import CONF
 from ciming.drivers import local
 from tests.unit.conductor import base as conductor_base
 
@@ -99,6 +103,34 @@ class ExecutorTestCase(conductor_base.LocalCloudsTestCase):
         self.assertFalse(staging.StagingArea().exists(job.image_id))
         self.assertFalse(self.dbapi.get_image(job.image_id).staged)
         self.assertIsNone(persistence.load_flow_detail(job.id))
+
+    def test_flows_left_by_ended_jobs_are_dropped_once_settled(self):
+        long_ago = timeutils.utcnow() - datetime.timedelta(
+            seconds=CONF.conductor.periodic_interval + 1)
+        left = self._job()  # its conductor died before dropping the flow
+        ended_now = self._job()
+        running = self._job()
+        deleted = self._job()
+        for job in (left, ended_now, running, deleted):
+            persistence.save_flow(job)
+        self.dbapi.update_job(left.id, {'state': states.JOB_SUCCEEDED,
+                                        'finished_at': long_ago})
+        self.dbapi.update_job(ended_now.id, {
+            'state': states.JOB_FAILED, 'finished_at': timeutils.utcnow()})
+        self.dbapi.update_job(running.id, {'state': states.JOB_RUNNING,
+                                           'started_at': long_ago})
+        self.dbapi.update_job(deleted.id, {'state': states.JOB_CANCELLED,
+                                           'finished_at': timeutils.utcnow()})
+        self.dbapi.destroy_image(deleted.image_id)
+
+        self.manager.destroy_ended_flows()
+
+        self.assertIsNone(persistence.load_flow_detail(left.id))
+        self.assertIsNone(persistence.load_flow_detail(deleted.id))
+        for job in (ended_now, running):
+            self.assertIsNotNone(persistence.load_flow_detail(job.id))
+        self.assertEqual({ended_now.id, running.id},
+                         set(persistence.saved_job_ids()))
 
     def test_store_holds_ids_only(self):
         job = self._job()
