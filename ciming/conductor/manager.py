@@ -100,6 +100,8 @@ class ConductorManager:
                 continue
             if self.executor.posted(job.id):
                 continue  # on the jobboard: no conductor had room yet
+            if self.dbapi.get_job(job.id).state != states.JOB_PENDING:
+                continue  # claimed since the list was read
             if job.credential_clouds:
                 # Its cast carried credentials that are lost with it.
                 self.executor.await_credentials(job)

@@ -122,6 +122,25 @@ class JobboardTestCase(base.TestCase):
         self.jobboard._renew_claim(BoardJob({'job_id': 'x'}), done)
         done.wait.assert_not_called()
 
+    def test_requeue_skips_a_job_claimed_since_the_list(self):
+        conductor = manager.ConductorManager('host-a')
+        conductor.executor = self.executor
+        self.config(pending_timeout=1, group='conductor')
+        self.config(shared=True, group='staging')
+        stale = self.dbapi.update_job(self.job.id, {
+            'created_at': timeutils.utcnow() - datetime.timedelta(
+                seconds=60)})
+        self.board.iterjobs.return_value = []
+        # Another conductor claimed it once the pending jobs were listed.
+        self.dbapi.update_job(self.job.id, {'state': states.JOB_RUNNING,
+                                            'conductor_host': 'host-b'})
+        with mock.patch.object(conductor.dbapi, 'list_jobs',
+                               return_value=[stale]), \
+                mock.patch.object(self.executor, 'submit') as submit:
+            conductor.requeue_stale_jobs()
+        submit.assert_not_called()
+        self.assertIsNone(persistence.load_flow_detail(self.job.id))
+
 
 class OnePass(Exception):
     """Ends the watcher's loop after one pass over the board."""
