@@ -14,10 +14,11 @@ from tests.functional import base
 
 MiB = base.MiB
 
-# The cancel test needs a transfer that lasts long enough to be caught
-# running: a big image copied in small chunks through short queues.
+# Small chunks through short queues: a transfer is seen mid-way.
 SLOW_TRANSFER = {'transfer': {'chunk_size': 65536, 'queue_depth': 1}}
-CANCEL_SIZE = int(os.environ.get('CIMING_TEST_CANCEL_SIZE_MIB', 512)) * MiB
+# The cancel test holds back its upload's last MiB until the job, which
+# copies the upload as it arrives, is cancelled.
+CANCEL_SIZE = 32 * MiB
 
 SIZE_CAP = 1 * MiB
 SMALL_CAP = {'api': {'image_size_cap': SIZE_CAP}}
@@ -150,30 +151,45 @@ class DataPathMixin:
         (cloud_a, dir_a, cloud_b, dir_b, path, sha512, md5,
          image) = self._upload_to_two_clouds(CANCEL_SIZE)
         image_id = image['id']
-
-        job = self.client.upload(image_id, path).json()
         seen = {}
 
         def transferring():
-            seen['job'] = job_now = self.client.get('/v1/jobs/%s'
-                                                    % job['id'])
-            if job_now['state'] in ('succeeded', 'partial', 'failed'):
-                self.fail('the transfer of %d MiB ended before it could '
-                          'be cancelled (set CIMING_TEST_CANCEL_SIZE_MIB '
-                          'higher): %s' % (CANCEL_SIZE // MiB, job_now))
+            jobs = self.client.get('/v1/jobs?image_id=%s' % image_id)['jobs']
+            if not jobs:
+                return False
+            seen['job'] = job_now = jobs[0]
+            if job_now['state'] not in ('pending', 'running'):
+                self.fail('the job ended before its upload: %s' % job_now)
             return (job_now['state'] == 'running'
                     and any(t['bytes_done'] for t in job_now['targets']))
 
-        base.wait_for(transferring, 60, interval=0.05,
-                      what='job %s to transfer data' % job['id'])
-        self.assertLess(
-            max(t['bytes_done'] for t in seen['job']['targets']),
-            CANCEL_SIZE, seen['job'])
-        cancelled = self.client.request(
-            'POST', '/v1/jobs/%s/cancel' % job['id'], 202).json()
-        self.assertIn(cancelled['state'], ('cancelling', 'cancelled'),
-                      cancelled)
+        def cancel_mid_transfer():
+            base.wait_for(transferring, 60, interval=0.05,
+                          what='the job of image %s to transfer data'
+                          % image_id)
+            self.assertLess(
+                max(t['bytes_done'] for t in seen['job']['targets']),
+                CANCEL_SIZE, seen['job'])
+            cancelled = self.client.request(
+                'POST', '/v1/jobs/%s/cancel' % seen['job']['id'],
+                202).json()
+            self.assertIn(cancelled['state'], ('cancelling', 'cancelled'),
+                          cancelled)
+            seen['ended'] = self.wait_job(seen['job']['id'], timeout=60)
 
+        def body():
+            # The job cannot end before the last MiB is sent.
+            with open(path, 'rb') as data:
+                yield data.read(CANCEL_SIZE - MiB)
+                cancel_mid_transfer()
+                yield data.read()
+
+        job = self.client.request('PUT', '/v1/images/%s/file' % image_id,
+                                  202, data=body(), timeout=300, headers={
+                                      'Content-Type':
+                                      'application/octet-stream'}).json()
+        self.assertEqual(seen['job']['id'], job['id'])
+        self.assertEqual('cancelled', seen['ended']['state'], seen['ended'])
         job = self.wait_job(job['id'], timeout=60)
         self.assertEqual('cancelled', job['state'], job)
         for target in job['targets']:
