@@ -11,9 +11,9 @@ Scenarios (see tools/bench/README.rst):
     ``openstack image save`` + ``openstack image create``, and Glance's
     ``glance-download`` import where it applies (one Keystone).
 ``fan-out``
-    One RegionOne source copied by CIMinG to 1, then 2 Glance targets
-    (RegionTwo, beta; the environment has no more Glances), with the
-    bytes read from the source.
+    One RegionOne source copied by CIMinG to 1, 2 and 4 Glance targets,
+    beside ``curl`` pipes to the same targets, with the bytes read from
+    the source and the CPU seconds every process spent per copy.
 ``footprint``
     Peak resident memory of the API and of the conductor (each process,
     and a process with its children) while CIMinG copies a 1 GiB, then a
@@ -41,6 +41,7 @@ import glob
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -51,6 +52,8 @@ import uuid
 
 import psutil
 import requests
+
+import upload_bench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
@@ -415,19 +418,60 @@ def make_source(glance, size, kind, workdir):
     return image_id, image['os_hash_value']
 
 
-def run_rounds(env, cases, repeat):
+class CPUAccount:
+    """CPU seconds of every process taking part in a copy, by process.
+
+    The servers of tools/functional (each gunicorn master with its
+    workers, from the pid files), CIMinG's API and conductor (with their
+    workers), and the bench's own children (``curl``). Their sum over the
+    machine's CPUs is the shortest time the machine could do the copy
+    in, whatever the software: a ratio that is bound by the CPUs shows
+    here.
+    """
+
+    def __init__(self, env):
+        self.meters = {}
+        for pidfile in glob.glob(os.path.join(STATE_DIR, '*',
+                                              'gunicorn.pid')):
+            with open(pidfile) as pid:
+                name = os.path.basename(os.path.dirname(pidfile))
+                self.meters[name] = upload_bench.CPUTime(
+                    [int(pid.read().strip())])
+        self.meters['ciming-api'] = upload_bench.CPUTime(
+            [env.deployment.api.pid])
+        self.meters['ciming-conductor'] = upload_bench.CPUTime(
+            [env.conductor_pid()])
+        self._children = self._children_seconds()
+
+    @staticmethod
+    def _children_seconds():
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def seconds(self):
+        spent = {name: meter.seconds()
+                 for name, meter in self.meters.items()}
+        spent['curl'] = self._children_seconds() - self._children
+        return spent
+
+
+def run_rounds(env, cases, repeat, cpu=None):
     """Run the cases ``repeat`` times, interleaved.
 
     A case is (label, method, source, source id, sha512, targets);
-    returns {label: [seconds, ...]}.
+    returns {label: [seconds, ...]}. With a dict as ``cpu``, the CPU
+    seconds of each run by process go to ``cpu[label]``.
     """
     times = {}
     for round_no in range(repeat):
         for label, method, source, src_id, want, targets in cases:
             for attempt in range(ATTEMPTS):
+                account = CPUAccount(env) if cpu is not None else None
                 try:
                     seconds = measure(env, method, source, src_id, targets,
                                       want)
+                    if account is not None:
+                        cpu.setdefault(label, []).append(account.seconds())
                     break
                 except Exception as exc:  # noqa: B902 - a shared machine
                     log('round %d %s: attempt %d failed: %s'
@@ -528,10 +572,12 @@ def scenario_fan_out(args, workdir):
             cases.append((label + ' pipes', 'pipes', g['r1'], src_id,
                           want, targets))
         before = _bytes_sent(g['r1'], src_id)
-        times = run_rounds(env, cases, args.repeat)
+        cpu = {}
+        times = run_rounds(env, cases, args.repeat, cpu=cpu)
         sent = _bytes_sent(g['r1'], src_id) - before
         g['r1'].delete(src_id)
         results = summarize(times, size)
+        add_cpu_floors(results, cpu)
         for label, _names in FAN_OUT:
             add_ratios(results, label + ' ciming', label + ' pipes',
                        'pipes')
@@ -545,6 +591,31 @@ def scenario_fan_out(args, workdir):
     finally:
         env.stop()
     return results
+
+
+def add_cpu_floors(results, cpu):
+    """Add each case's CPU seconds and the time they take on this machine.
+
+    ``cpu_s``: the median over the rounds of each process's CPU seconds;
+    ``cpu_floor_s``: their sum over the machine's CPUs, the shortest time
+    the copy could take here if every CPU worked all along;
+    ``cpu_floor_to_1_target``: that floor against the best time of the
+    same method to one target.
+    """
+    cpus = os.cpu_count()
+    for label, runs in cpu.items():
+        names = sorted(set().union(*runs))
+        spent = {name: round(statistics.median(r.get(name, 0.0)
+                                               for r in runs), 2)
+                 for name in names}
+        results[label]['cpu_s'] = {n: s for n, s in spent.items() if s}
+        results[label]['cpu_floor_s'] = sum(spent.values()) / cpus
+    for label in cpu:
+        method = label.split(' ', 2)[-1]
+        one = results.get('1 target ' + method)
+        if one is not None:
+            results[label]['cpu_floor_to_1_target'] = (
+                results[label]['cpu_floor_s'] / one['best'])
 
 
 def _bytes_sent(glance, image_id):
@@ -723,6 +794,10 @@ def print_table(name, results, size_mib, repeat):
                            if k.startswith('ratio_'))
         print('  %-40s %7.2f s %7.1f MB/s  %s' % (
             label, value['best'], value['MB/s'], ratios))
+        if 'cpu_s' in value:
+            print('  %-40s CPU s %s; floor %.2f s (%.2f x 1 target)' % (
+                '', ' '.join('%s %.1f' % i for i in value['cpu_s'].items()),
+                value['cpu_floor_s'], value['cpu_floor_to_1_target']))
 
 
 def main():
