@@ -161,7 +161,9 @@ class GlanceDataMixin:
 
         A failed glance-download leaves the image ``queued`` (ready for an
         upload); only the image's import task tells it apart from one not
-        started yet.
+        started yet, so the tasks are read only while the image is
+        ``queued``: an ``importing`` image costs Glance one request a
+        check.
         """
         deadline = time.monotonic() + CONF.glance.active_timeout
         delays = poll_delays()
@@ -174,32 +176,17 @@ class GlanceDataMixin:
                 raise exception.DriverError(
                     cloud=self.name, reason='image %s became %s during '
                     'glance-download' % (remote_id, status))
-            failure = self._failed_import(session, endpoint, remote_id)
+            failure = (self._failed_import(session, endpoint, remote_id)
+                       if status == 'queued' else None)
             if failure is not None:
                 LOG.warning('glance-download of %s in %s failed (%s): '
                             'streaming', remote_id, self.name, failure)
-                self._wait_queued(remote_id, status, deadline, delays)
                 return False
             if time.monotonic() > deadline:
                 raise exception.DriverError(
                     cloud=self.name, reason='image %s still %s after %d s'
                     % (remote_id, status, CONF.glance.active_timeout))
             time.sleep(next(delays))
-
-    def _wait_queued(self, remote_id, status, deadline, delays):
-        """Wait until a failed import has put the image back to queued.
-
-        Glance marks the import task failed before it reverts the image
-        (``importing`` -> ``queued``): an upload before that is refused
-        (409).
-        """
-        while status != 'queued':
-            if time.monotonic() > deadline:
-                raise exception.DriverError(
-                    cloud=self.name, reason='image %s still %s after a '
-                    'failed glance-download' % (remote_id, status))
-            time.sleep(next(delays))
-            status = self._raw_image(remote_id).get('status')
 
     def _failed_import(self, session, endpoint, remote_id):
         """The message of the image's failed import task, else None."""

@@ -213,7 +213,8 @@ class GlanceDataPathTestCase(base.TestCase):
             'glance_service_interface': 'internal'}}], self.httpd.imports)
         self.assertEqual([('GET', '/v2/info/import'),
                           ('POST', '/v2/images/img-3/import'),
-                          ('GET', '/v2/images/img-3/tasks'),
+                          # Only the queued image's tasks are read: an
+                          # importing one is going on.
                           ('GET', '/v2/images/img-3/tasks')],
                          [r[:2] for r in self.httpd.requests])
 
