@@ -20,7 +20,10 @@ opts = [
     cfg.FloatOpt('poll_interval', default=1.0, min=0.05,
                  help='Scale of the waits between two checks of an '
                       'image\'s status: the first wait is a quarter of '
-                      'it, each next one half as long again, up to it.'),
+                      'it, each next one half as long again, up to it '
+                      '(up to half of it while a target Glance pulls '
+                      'an image with server_side_copy, each check '
+                      'being a single request).'),
     cfg.IntOpt('page_size', default=100, min=1, max=1000,
                help='Images asked for per page when listing a cloud.'),
     cfg.IntOpt('upload_frame_size', default=64 * 1024, min=4096,

@@ -14,14 +14,14 @@ from ciming.conf import CONF
 LOG = log.getLogger(__name__)
 
 
-def poll_delays():
+def poll_delays(cap=None):
     """Seconds to wait between two checks of an image's status.
 
     A quarter of ``[glance] poll_interval`` first, growing by half each
-    time up to it: a quick import is seen soon, and a long one's end at
-    most one interval late.
+    time up to ``cap`` (the interval itself by default): a quick import
+    is seen soon, and a long one's end at most ``cap`` late.
     """
-    cap = CONF.glance.poll_interval
+    cap = CONF.glance.poll_interval if cap is None else cap
     delay = CONF.glance.poll_interval / 4
     while True:
         yield delay
@@ -162,11 +162,13 @@ class GlanceDataMixin:
         A failed glance-download leaves the image ``queued`` (ready for an
         upload); only the image's import task tells it apart from one not
         started yet, so the tasks are read only while the image is
-        ``queued``: an ``importing`` image costs Glance one request a
-        check.
+        ``queued``. An ``importing`` image costs Glance one request a
+        check, so it is checked twice as often as other waits (every
+        half ``[glance] poll_interval`` at most) for the same requests:
+        the copy's end is seen sooner.
         """
         deadline = time.monotonic() + CONF.glance.active_timeout
-        delays = poll_delays()
+        delays = poll_delays(cap=CONF.glance.poll_interval / 2)
         while True:
             image = self._raw_image(remote_id)
             status = image.get('status')

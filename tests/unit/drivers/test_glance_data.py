@@ -19,6 +19,7 @@ from keystoneauth1 import session as ks_session
 from ciming.common import exception
 from ciming.common import streams
 from ciming.drivers import glance
+from ciming.drivers import glance_data
 from tests.unit import base
 
 MiB = 1024 * 1024
@@ -217,6 +218,23 @@ class GlanceDataPathTestCase(base.TestCase):
                           # importing one is going on.
                           ('GET', '/v2/images/img-3/tasks')],
                          [r[:2] for r in self.httpd.requests])
+
+    def test_an_importing_image_is_checked_every_half_interval_at_most(self):
+        states = ['queued'] + ['importing'] * 8 + ['active']
+        with mock.patch.object(glance_data.time, 'sleep') as sleep:
+            self.assertTrue(self._pull(self._source(), states=states))
+        waits = [c.args[0] for c in sleep.call_args_list]
+        # [glance] poll_interval is 0.05 here: a quarter of it first,
+        # growing by half to half of it.
+        self.assertAlmostEqual(0.0125, waits[0])
+        self.assertAlmostEqual(0.025, max(waits))
+        self.assertEqual(sorted(waits), waits)
+
+    def test_other_waits_grow_to_the_whole_interval(self):
+        self.config(poll_interval=0.8, group='glance')
+        delays = glance_data.poll_delays()
+        self.assertEqual([0.2, 0.3, 0.45, 0.675, 0.8, 0.8],
+                         [round(next(delays), 3) for _ in range(6)])
 
     def test_no_pull_when_the_option_is_off(self):
         self.config(server_side_copy=False, group='glance')
