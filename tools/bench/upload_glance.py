@@ -30,31 +30,6 @@ POLL = 0.25
 CLIENT_RATE = None
 
 
-def glance_pids():
-    """The gunicorn master of each Glance of tools/functional."""
-    pids = {}
-    for where, name in GLANCE_DIRS.items():
-        with open(os.path.join(osb.STATE_DIR, name, 'gunicorn.pid')) as pid:
-            pids[where] = int(pid.read().strip())
-    return pids
-
-
-class Meters:
-    """CPU seconds of the Glances and of CIMinG during one run."""
-
-    def __init__(self, env):
-        deployment = env.deployment
-        self.meters = {where: upload_bench.CPUTime([pid])
-                       for where, pid in glance_pids().items()}
-        self.meters['ciming-api'] = upload_bench.CPUTime(
-            [deployment.api.pid])
-        self.meters['ciming-conductor'] = upload_bench.CPUTime(
-            [env.conductor_pid()])
-
-    def seconds(self):
-        return {name: meter.seconds() for name, meter in self.meters.items()}
-
-
 def upload_direct(env, path, copies, targets, chunked=True):
     """``curl`` the file to each target at once, until all active.
 
@@ -163,7 +138,7 @@ METHODS = {'direct': upload_direct, 'direct-length': upload_direct_with_length,
 def measure(env, method, path, sha512, targets):
     """One run, its copies checked and deleted; returns a row."""
     upload_bench.settle()
-    meters = Meters(env)
+    meters = osb.CPUAccount(env)
     copies = []
     try:
         seconds, client_cpu = METHODS[method](env, path, copies, targets)
@@ -180,7 +155,7 @@ def measure(env, method, path, sha512, targets):
         for glance, image_id in copies:
             glance.delete(image_id)
     return {'seconds': seconds, 'client_cpu': client_cpu,
-            'glance_cpu': {w: cpu[w] for w in GLANCE_DIRS},
+            'glance_cpu': {w: cpu[name] for w, name in GLANCE_DIRS.items()},
             'ciming_cpu': {k: v for k, v in cpu.items()
                            if k.startswith('ciming')}}
 
